@@ -1,0 +1,205 @@
+"""From landmarks to per-frame habits and events (pure), and from a video file to a Session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from review import fidget, gaze, person, slump, touch, video
+from review.geometry import face_found, pose_found
+from review.landmarks import Landmarks, extract
+from review.reference import Reference, infer_reference
+from review.session import Session, habit_events
+
+#: Minimum hand landmarks at the head that explain a hidden face (see review.person).
+_HAND_AT_HEAD = touch.MIN_HAND_POINTS
+
+
+def measure(lm: Landmarks) -> dict[str, np.ndarray]:
+    """Per-frame measures the detectors decide on; NaN where no person is in view.
+
+    Returns:
+        Ordered dict of (T,) arrays: ``person`` (0/1), ``shoulders_in_view`` (0/1),
+        ``neck_ratio``, ``head_yaw_deg``, ``head_pitch_deg``, ``gaze_yaw_deg``,
+        ``gaze_pitch_deg``, ``eye_openness``, ``body_turns``, ``hand_turns``,
+        ``hand_points_on_head``.
+
+    """
+    t = lm.time_s
+    hand_points = touch.hand_points_on_head(lm)
+    present = person.person_present(face_found(lm), pose_found(lm), hand_points >= _HAND_AT_HEAD, t)
+    absent = ~present
+
+    def masked(values: np.ndarray) -> np.ndarray:
+        out = np.asarray(values, dtype=float).copy()
+        out[absent] = np.nan
+        return out
+
+    g = gaze.gaze_features(lm)
+    scale = fidget.body_scale(lm)
+    tracks = {k: masked(v) for k, v in fidget.movement_tracks(lm, scale).items()}
+    body_turns, hand_turns = fidget.fidget_turns(tracks, t)
+    return {
+        "person": present.astype(float),
+        "shoulders_in_view": masked(slump.shoulders_in_view(lm)),
+        "neck_ratio": masked(slump.neck_ratio(lm)),
+        "head_yaw_deg": masked(g.head_yaw_deg),
+        "head_pitch_deg": masked(g.head_pitch_deg),
+        "gaze_yaw_deg": masked(g.gaze_yaw_deg),
+        "gaze_pitch_deg": masked(g.gaze_pitch_deg),
+        "eye_openness": masked(g.openness),
+        "body_turns": masked(body_turns),
+        "hand_turns": masked(hand_turns),
+        "hand_points_on_head": masked(hand_points),
+    }
+
+
+def reference_from(
+    measures: dict[str, np.ndarray],
+    source: str = "session",
+    calibration_video: str | None = None,
+) -> Reference:
+    """Infer the person's reference from the measures of a session or calibration clip."""
+    return infer_reference(
+        measures["neck_ratio"],
+        measures["gaze_yaw_deg"],
+        measures["gaze_pitch_deg"],
+        measures["eye_openness"],
+        source=source,
+        calibration_video=calibration_video,
+    )
+
+
+def _ref(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def decide(
+    measures: dict[str, np.ndarray], time_s: np.ndarray, reference: Reference
+) -> dict[str, np.ndarray]:
+    """Per-frame habit states (1.0, 0.0, NaN unknown) and their scores.
+
+    Returns:
+        Dict of (T,) arrays: the habits ``eye_contact``, ``slumped``, ``fidgeting``,
+        ``self_touch`` and the scores ``slump_score`` and ``gaze_off_deg``.
+
+    """
+    present = measures["person"] == 1.0
+    score = slump.slump_score(measures["neck_ratio"], _ref(reference.upright_neck_ratio))
+    eye, off_deg = gaze.eye_contact_state(
+        gaze.GazeFeatures(
+            head_yaw_deg=measures["head_yaw_deg"],
+            head_pitch_deg=measures["head_pitch_deg"],
+            gaze_yaw_deg=measures["gaze_yaw_deg"],
+            gaze_pitch_deg=measures["gaze_pitch_deg"],
+            openness=measures["eye_openness"],
+        ),
+        time_s,
+        _ref(reference.gaze_yaw_deg),
+        _ref(reference.gaze_pitch_deg),
+        _ref(reference.eye_openness),
+    )
+    return {
+        "eye_contact": eye,
+        "slumped": slump.slumped_state(score, time_s),
+        "fidgeting": fidget.fidgeting_state(
+            np.nan_to_num(measures["body_turns"]),
+            np.nan_to_num(measures["hand_turns"]),
+            present,
+            time_s,
+        ),
+        "self_touch": touch.self_touch_state(
+            np.nan_to_num(measures["hand_points_on_head"]), present, time_s
+        ),
+        "slump_score": score,
+        "gaze_off_deg": off_deg,
+    }
+
+
+def analyse_landmarks(
+    lm: Landmarks,
+    reference: Reference | None = None,
+    video_path: str = "",
+    fps: float = float("nan"),
+) -> Session:
+    """Analyse landmarks already extracted from a recording (no video needed)."""
+    measures = measure(lm)
+    if reference is None:
+        reference = reference_from(measures)
+    states = decide(measures, lm.time_s, reference)
+    return Session.build(
+        video=video_path,
+        landmarks=lm,
+        fps=fps,
+        measures=measures,
+        states=states,
+        events=habit_events(states, lm.time_s),
+        reference=reference,
+    )
+
+
+ProgressFactory = Callable[[int, str], Callable[[], None]]
+
+
+def landmarks_of(
+    path: str | os.PathLike[str], progress: ProgressFactory | None = None
+) -> tuple[Landmarks, video.VideoInfo]:
+    """Decode a recording and run MediaPipe on every frame.
+
+    Args:
+        path: The video file.
+        progress: Optional factory ``(total_frames, label) -> tick`` for a progress bar.
+
+    """
+    info = video.probe(path)
+    tick = progress(info.frame_count, Path(path).name) if progress else None
+    lm = extract(
+        video.frames(path, info),
+        (info.width, info.height),
+        on_frame=(lambda _frame: tick()) if tick else None,
+    )
+    return lm, info
+
+
+def calibrate(path: str | os.PathLike[str], progress: ProgressFactory | None = None) -> Reference:
+    """Measure the reference on a calibration clip (sitting upright, looking at the lens)."""
+    lm, _info = landmarks_of(path, progress)
+    measures = measure(lm)
+    if not np.any(measures["person"] == 1.0):
+        from review.errors import InputError
+
+        raise InputError(
+            f"{path}: no person found in the calibration clip. Record a few seconds of "
+            "yourself sitting upright and looking at the lens."
+        )
+    return reference_from(measures, source="calibration", calibration_video=str(path))
+
+
+def analyse(
+    path: str | os.PathLike[str],
+    calibration: str | os.PathLike[str] | None = None,
+    progress: ProgressFactory | None = None,
+) -> Session:
+    """Analyse a recorded practice answer.
+
+    Args:
+        path: The recording (any container FFmpeg reads: mp4, mov, mkv, webm, avi).
+        calibration: Optional clip of the person sitting upright looking at the lens; its
+            reference replaces the one inferred from the recording itself.
+        progress: Optional progress-bar factory ``(total_frames, label) -> tick``.
+
+    Returns:
+        The Session: per-frame table, events, summary.
+
+    Example:
+        >>> import review
+        >>> session = review.analyse("answer.mp4")  # doctest: +SKIP
+        >>> session.summary["eye_contact_pct"]  # doctest: +SKIP
+
+    """
+    reference = calibrate(calibration, progress) if calibration is not None else None
+    lm, info = landmarks_of(path, progress)
+    return analyse_landmarks(lm, reference, video_path=str(path), fps=info.fps)

@@ -1,0 +1,55 @@
+"""Landmark coordinates in pixels, and small vector helpers shared by the detectors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from review.landmarks import FacePoint, Landmarks, PoseLandmark
+
+#: A pose landmark counts as seen when MediaPipe's visibility is at least this.
+MIN_VISIBILITY = 0.5
+
+
+def pose_px(lm: Landmarks, point: PoseLandmark) -> np.ndarray:
+    """(T, 2) x, y of one pose landmark in pixels of the upright frame (NaN if absent)."""
+    w, h = lm.frame_size
+    return lm.pose[:, point, :2].astype(np.float64) * (w, h)
+
+
+def pose_visible(lm: Landmarks, point: PoseLandmark) -> np.ndarray:
+    """(T,) bool: the pose landmark was found with visibility of at least MIN_VISIBILITY."""
+    vis = lm.pose[:, point, 3]
+    return np.nan_to_num(vis, nan=0.0) >= MIN_VISIBILITY
+
+
+def face_px(lm: Landmarks, point: FacePoint) -> np.ndarray:
+    """(T, 3) x, y, z of one face-mesh point in pixels (z uses the width's scale, as x does)."""
+    w, h = lm.frame_size
+    return lm.face[:, point.slot, :].astype(np.float64) * (w, h, w)
+
+
+def face_box_px(lm: Landmarks) -> np.ndarray:
+    """(T, 4) x0, y0, x1, y1 of the face mesh in pixels (NaN if no face)."""
+    w, h = lm.frame_size
+    return lm.face_box.astype(np.float64) * (w, h, w, h)
+
+
+def hands_px(lm: Landmarks) -> np.ndarray:
+    """(T, 2, 21, 2) x, y of both hands' landmarks in pixels (NaN where a hand is absent)."""
+    w, h = lm.frame_size
+    return lm.hands[..., :2].astype(np.float64) * (w, h)
+
+
+def norm(v: np.ndarray) -> np.ndarray:
+    """Euclidean length along the last axis."""
+    return np.sqrt(np.sum(np.asarray(v, dtype=np.float64) ** 2, axis=-1))
+
+
+def face_found(lm: Landmarks) -> np.ndarray:
+    """(T,) bool: the face mesh was found."""
+    return ~np.isnan(lm.face_box[:, 0])
+
+
+def pose_found(lm: Landmarks) -> np.ndarray:
+    """(T,) bool: the pose was found."""
+    return ~np.isnan(lm.pose[:, PoseLandmark.NOSE, 0])

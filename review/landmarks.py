@@ -1,0 +1,335 @@
+"""Landmarks per frame as numpy arrays: MediaPipe Holistic at the edge, NaN when absent.
+
+Only the landmarks the detectors use are kept (the whole pose, both hands, a named subset of
+the 478-point face mesh and the face's bounding box), as float32, so a 30-minute recording
+stays well under 100 MB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from review.video import Frame
+
+
+class PoseLandmark(IntEnum):
+    """MediaPipe Pose landmark indices used here (as in mediapipe.solutions.pose)."""
+
+    NOSE = 0
+    LEFT_EYE = 2
+    RIGHT_EYE = 5
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    MOUTH_LEFT = 9
+    MOUTH_RIGHT = 10
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
+
+
+class FacePoint(IntEnum):
+    """The face-mesh points kept, by position in ``Landmarks.face``; values are mesh indices.
+
+    Use ``Landmarks.face[:, FacePoint.NOSE_TIP.slot]`` to read one.
+    """
+
+    NOSE_TIP = 1
+    CHIN = 152
+    FOREHEAD = 10
+    RIGHT_EYE_OUTER = 33
+    RIGHT_EYE_INNER = 133
+    LEFT_EYE_INNER = 362
+    LEFT_EYE_OUTER = 263
+    RIGHT_UPPER_LID = 159
+    RIGHT_LOWER_LID = 145
+    LEFT_UPPER_LID = 386
+    LEFT_LOWER_LID = 374
+    RIGHT_UPPER_LID_2 = 160
+    RIGHT_LOWER_LID_2 = 144
+    RIGHT_UPPER_LID_3 = 158
+    RIGHT_LOWER_LID_3 = 153
+    LEFT_UPPER_LID_2 = 385
+    LEFT_LOWER_LID_2 = 380
+    LEFT_UPPER_LID_3 = 387
+    LEFT_LOWER_LID_3 = 373
+    MOUTH_RIGHT = 61
+    MOUTH_LEFT = 291
+    RIGHT_CHEEK = 234
+    LEFT_CHEEK = 454
+    RIGHT_IRIS = 468
+    LEFT_IRIS = 473
+
+    @property
+    def slot(self) -> int:
+        """Column of this point in ``Landmarks.face``."""
+        return _FACE_SLOTS[self]
+
+
+_FACE_SLOTS = {p: i for i, p in enumerate(FacePoint)}
+FACE_MESH_INDICES = np.array([p.value for p in FacePoint], dtype=np.int64)
+N_POSE = 33
+N_HAND = 21
+N_FACE = len(FacePoint)
+
+
+@dataclass
+class Landmarks:
+    """Landmarks of one recording, one row per decoded frame (none dropped).
+
+    Coordinates are normalised to the upright frame: x in [0, 1] left to right, y in [0, 1]
+    top to bottom (values slightly outside happen when a point is just out of view); z is
+    MediaPipe's relative depth. Absent landmarks are NaN.
+
+    Attributes:
+        time_s: (T,) float64 presentation times in seconds.
+        pose: (T, 33, 4) float32 x, y, z, visibility of MediaPipe Pose landmarks.
+        face: (T, len(FacePoint), 3) float32 x, y, z of the kept face-mesh points.
+        face_box: (T, 4) float32 x0, y0, x1, y1 of all 478 face-mesh points.
+        hands: (T, 2, 21, 3) float32 x, y, z of the hand landmarks, [left, right] as
+            MediaPipe Holistic names them.
+        frame_size: (width, height) of the upright frame in pixels.
+
+    """
+
+    time_s: np.ndarray
+    pose: np.ndarray
+    face: np.ndarray
+    face_box: np.ndarray
+    hands: np.ndarray
+    frame_size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        t = len(self.time_s)
+        expected = {
+            "pose": (t, N_POSE, 4),
+            "face": (t, N_FACE, 3),
+            "face_box": (t, 4),
+            "hands": (t, 2, N_HAND, 3),
+        }
+        for name, shape in expected.items():
+            actual = getattr(self, name).shape
+            if actual != shape:
+                raise ValueError(f"Landmarks.{name}: expected shape {shape}, got {actual}")
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+    @property
+    def aspect(self) -> float:
+        """Width divided by height, to turn normalised x and y into one square unit."""
+        return self.frame_size[0] / self.frame_size[1]
+
+    @classmethod
+    def empty(cls, frame_size: tuple[int, int] = (640, 360)) -> Landmarks:
+        """No frames."""
+        return cls.stack([], [], frame_size)
+
+    @classmethod
+    def stack(
+        cls, times: list[float], rows: list[np.ndarray], frame_size: tuple[int, int]
+    ) -> Landmarks:
+        """Build from per-frame flat rows as made by ``LandmarkExtractor.row``."""
+        flat = np.array(rows, dtype=np.float32).reshape(len(rows), ROW_SIZE)
+        return cls.from_flat(np.asarray(times, dtype=np.float64), flat, frame_size)
+
+    @classmethod
+    def from_flat(
+        cls, time_s: np.ndarray, flat: np.ndarray, frame_size: tuple[int, int]
+    ) -> Landmarks:
+        """Inverse of ``to_flat``."""
+        t = len(time_s)
+        parts = np.split(flat, np.cumsum(_ROW_PARTS)[:-1], axis=1)
+        return cls(
+            time_s=time_s,
+            pose=parts[0].reshape(t, N_POSE, 4),
+            face=parts[1].reshape(t, N_FACE, 3),
+            face_box=parts[2].reshape(t, 4),
+            hands=parts[3].reshape(t, 2, N_HAND, 3),
+            frame_size=(int(frame_size[0]), int(frame_size[1])),
+        )
+
+    def to_flat(self) -> np.ndarray:
+        """(T, ROW_SIZE) float32: every landmark of a frame in one row."""
+        t = len(self)
+        return np.concatenate(
+            [
+                self.pose.reshape(t, -1),
+                self.face.reshape(t, -1),
+                self.face_box.reshape(t, -1),
+                self.hands.reshape(t, -1),
+            ],
+            axis=1,
+        ).astype(np.float32)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write to a compressed .npz file."""
+        np.savez_compressed(
+            path,
+            time_s=self.time_s,
+            flat=self.to_flat(),
+            frame_size=np.array(self.frame_size),
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Landmarks:
+        """Read what ``save`` wrote."""
+        with np.load(path) as data:
+            return cls.from_flat(
+                data["time_s"], data["flat"], tuple(int(v) for v in data["frame_size"])
+            )
+
+
+_ROW_PARTS = [N_POSE * 4, N_FACE * 3, 4, 2 * N_HAND * 3]
+ROW_SIZE = sum(_ROW_PARTS)
+
+#: Frames are downscaled so that their longer side is at most this before inference: the
+#: face and hand models work on small crops anyway, and 4K frames would only cost time.
+MAX_INFERENCE_SIDE = 1280
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Hide what MediaPipe's C++ side writes to file descriptor 2 (TFLite and absl logs).
+
+    File descriptor 2 points at the null device inside the block, while Python's
+    ``sys.stderr`` (progress bars, warnings, our own messages) keeps writing to the real one.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    old_stderr = sys.stderr
+    try:
+        sys.stderr.flush()
+        real = os.fdopen(saved, "w", buffering=1, closefd=False)
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            sys.stderr = real
+            try:
+                yield
+            finally:
+                real.flush()
+                sys.stderr = old_stderr
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+class LandmarkExtractor:
+    """MediaPipe Holistic in video mode (tracking), one frame at a time.
+
+    Use as a context manager, inside ``quiet_native_stderr()`` to keep MediaPipe's native logs
+    off the terminal; ``row(image_bgr)`` gives the flat landmark row of one frame.
+    """
+
+    def __init__(self) -> None:
+        self._holistic = None
+
+    def __enter__(self) -> LandmarkExtractor:
+        import mediapipe as mp
+
+        self._holistic = mp.solutions.holistic.Holistic(
+            static_image_mode=False,
+            model_complexity=1,
+            smooth_landmarks=True,
+            refine_face_landmarks=True,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._holistic is not None:
+            self._holistic.close()
+            self._holistic = None
+
+    def row(self, image_bgr: np.ndarray) -> np.ndarray:
+        """Landmarks of one upright BGR frame as a flat float32 row of ROW_SIZE (NaN if absent)."""
+        if self._holistic is None:
+            raise RuntimeError("LandmarkExtractor must be used inside a `with` block")
+        h, w = image_bgr.shape[:2]
+        scale = MAX_INFERENCE_SIDE / max(h, w)
+        if scale < 1:
+            image_bgr = cv2.resize(
+                image_bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+            )
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        return results_to_row(self._holistic.process(rgb))
+
+
+def _points(landmark_list: object, n: int, with_visibility: bool = False) -> np.ndarray:
+    cols = 4 if with_visibility else 3
+    if landmark_list is None:
+        return np.full((n, cols), np.nan, dtype=np.float32)
+    lms = landmark_list.landmark
+    if with_visibility:
+        return np.array([(p.x, p.y, p.z, p.visibility) for p in lms], dtype=np.float32)
+    return np.array([(p.x, p.y, p.z) for p in lms], dtype=np.float32)
+
+
+def results_to_row(result: object) -> np.ndarray:
+    """Turn a MediaPipe Holistic result into one flat float32 row (NaN where absent)."""
+    pose = _points(result.pose_landmarks, N_POSE, with_visibility=True)
+    face_all = _points(result.face_landmarks, 478)
+    if result.face_landmarks is not None and len(face_all) >= 478:
+        face = face_all[FACE_MESH_INDICES]
+        box = np.array(
+            [
+                face_all[:, 0].min(),
+                face_all[:, 1].min(),
+                face_all[:, 0].max(),
+                face_all[:, 1].max(),
+            ],
+            dtype=np.float32,
+        )
+    else:
+        face = np.full((N_FACE, 3), np.nan, dtype=np.float32)
+        box = np.full(4, np.nan, dtype=np.float32)
+    left = _points(result.left_hand_landmarks, N_HAND)
+    right = _points(result.right_hand_landmarks, N_HAND)
+    return np.concatenate([pose.ravel(), face.ravel(), box, left.ravel(), right.ravel()])
+
+
+def extract(
+    frames: Iterator[Frame],
+    frame_size: tuple[int, int],
+    on_frame: Callable[[Frame], None] | None = None,
+) -> Landmarks:
+    """Run MediaPipe Holistic over every frame, in order.
+
+    Args:
+        frames: Upright frames with times, e.g. from ``review.video.frames``.
+        frame_size: (width, height) of the upright frames.
+        on_frame: Called after each frame (for progress bars).
+
+    Returns:
+        Landmarks with one row per frame.
+
+    """
+    times: list[float] = []
+    rows: list[np.ndarray] = []
+    with quiet_native_stderr(), LandmarkExtractor() as extractor:
+        for frame in frames:
+            rows.append(extractor.row(frame.image))
+            times.append(frame.time_s)
+            if on_frame is not None:
+                on_frame(frame)
+    return Landmarks.stack(times, rows, frame_size)

