@@ -48,30 +48,27 @@ def turning_points(x: np.ndarray, min_swing: float) -> np.ndarray:
 
     """
     turns = np.zeros(len(x), dtype=bool)
-    direction = 0  # +1 rising, -1 falling, 0 not yet known
-    ext_i = -1
-    start = np.nan
+    direction = 0  # +1 rising, -1 falling, 0 first leg not yet known
+    hi = lo = ext = -1  # indices of the running high, low, and current leg's extreme
     for i, v in enumerate(x):
         if np.isnan(v):
-            direction, ext_i, start = 0, -1, np.nan
+            direction, hi, lo, ext = 0, -1, -1, -1
             continue
-        if ext_i < 0:
-            ext_i, start = i, v
+        if hi < 0:
+            hi = lo = i
             continue
-        ext = x[ext_i]
-        if direction == 0:
-            if abs(v - start) >= min_swing:
-                direction = 1 if v > start else -1
-                ext_i = i
-            elif (v > ext and v > start) or (v < ext and v < start):
-                ext_i = i
-            continue
-        if (direction > 0 and v > ext) or (direction < 0 and v < ext):
-            ext_i = i
-        elif abs(v - ext) >= min_swing:
-            turns[ext_i] = True
-            direction = -direction
-            ext_i = i
+        if direction == 0:  # the first leg: whichever way it first travels min_swing
+            hi = i if v >= x[hi] else hi
+            lo = i if v <= x[lo] else lo
+            if x[hi] - v >= min_swing:
+                direction, ext = -1, i
+            elif v - x[lo] >= min_swing:
+                direction, ext = 1, i
+        elif direction * (v - x[ext]) >= 0:  # still going the same way
+            ext = i
+        elif abs(v - x[ext]) >= min_swing:  # turned back far enough
+            turns[ext] = True
+            direction, ext = -direction, i
     return turns
 
 

@@ -117,7 +117,9 @@ def gaze_features(lm: Landmarks) -> GazeFeatures:
     )
 
 
-def densest_point(x: np.ndarray, y: np.ndarray, radius: float, max_points: int = 2000) -> tuple:
+def densest_point(
+    x: np.ndarray, y: np.ndarray, radius: float, max_points: int = 2000
+) -> tuple[float, float]:
     """The (x, y) sample with the most other samples within ``radius``: the usual direction.
 
     Looking at the lens is a tight cluster while looking away spreads over many directions,
@@ -131,10 +133,12 @@ def densest_point(x: np.ndarray, y: np.ndarray, radius: float, max_points: int =
     if len(pts) > max_points:
         pts = pts[np.linspace(0, len(pts) - 1, max_points).astype(int)]
     d2 = np.sum((pts[:, None, :] - pts[None, :, :]) ** 2, axis=2)
-    counts = np.sum(d2 <= radius**2, axis=1)
-    best = counts == counts.max()
-    # Several equally dense points: their median, so the choice does not depend on order.
-    return float(np.median(pts[best, 0])), float(np.median(pts[best, 1]))
+    centre = pts[int(np.argmax(np.sum(d2 <= radius**2, axis=1)))]
+    # A few mean-shift steps move from the densest sample to the middle of its cluster.
+    for _ in range(5):
+        near = np.sum((pts - centre) ** 2, axis=1) <= radius**2
+        centre = pts[near].mean(axis=0)
+    return float(centre[0]), float(centre[1])
 
 
 def running_median(values: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:

@@ -1,0 +1,126 @@
+"""Synthetic landmark sequences built from one real MediaPipe frame with exact changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from review.landmarks import FacePoint as F
+from review.landmarks import Landmarks
+from review.landmarks import PoseLandmark as P
+
+DATA = Path(__file__).parent / "data"
+#: Real Holistic output for single_face.mp4 (a man at his webcam, looking at the lens).
+TEMPLATE = DATA / "single_face_landmarks.npz"
+HEAD_POSE_POINTS = list(range(0, 11))  # nose, eyes, ears, mouth
+
+
+def template_frame() -> Landmarks:
+    lm = Landmarks.load(TEMPLATE)
+    return Landmarks(
+        time_s=lm.time_s[:1],
+        pose=lm.pose[:1].copy(),
+        face=lm.face[:1].copy(),
+        face_box=lm.face_box[:1].copy(),
+        hands=lm.hands[:1].copy(),
+        frame_size=lm.frame_size,
+    )
+
+
+def still(seconds: float, fps: float = 30.0) -> Landmarks:
+    """The template frame held still for ``seconds``."""
+    t0 = template_frame()
+    n = int(round(seconds * fps))
+    return Landmarks(
+        time_s=np.arange(n) / fps,
+        pose=np.repeat(t0.pose, n, axis=0),
+        face=np.repeat(t0.face, n, axis=0),
+        face_box=np.repeat(t0.face_box, n, axis=0),
+        hands=np.repeat(t0.hands, n, axis=0),
+        frame_size=t0.frame_size,
+    )
+
+
+def neck_length(lm: Landmarks) -> float:
+    """Normalised vertical distance nose to shoulder line in frame 0."""
+    shoulders = (lm.pose[0, P.LEFT_SHOULDER, 1] + lm.pose[0, P.RIGHT_SHOULDER, 1]) / 2
+    return float(shoulders - lm.pose[0, P.NOSE, 1])
+
+
+def sink_head(lm: Landmarks, fraction: np.ndarray) -> Landmarks:
+    """Move the head down towards the shoulders by ``fraction`` (T,) of the neck length."""
+    dy = (np.asarray(fraction, dtype=np.float32) * neck_length(lm))[:, None]
+    lm.pose[:, HEAD_POSE_POINTS, 1] += dy
+    lm.face[:, :, 1] += dy
+    lm.face_box[:, [1, 3]] += dy
+    return lm
+
+
+def translate(lm: Landmarks, dx: np.ndarray, dy: np.ndarray) -> Landmarks:
+    """Move the whole person by (dx, dy) (T,) in normalised units."""
+    dx = np.asarray(dx, dtype=np.float32)[:, None]
+    dy = np.asarray(dy, dtype=np.float32)[:, None]
+    lm.pose[:, :, 0] += dx
+    lm.pose[:, :, 1] += dy
+    lm.face[:, :, 0] += dx
+    lm.face[:, :, 1] += dy
+    lm.face_box[:, [0, 2]] += dx
+    lm.face_box[:, [1, 3]] += dy
+    lm.hands[..., 0] += dx[:, :, None]
+    lm.hands[..., 1] += dy[:, :, None]
+    return lm
+
+
+def close_eyes(lm: Landmarks, frames: np.ndarray) -> Landmarks:
+    """Close both eyes (upper lids onto lower lids) in the given frames (bool mask)."""
+    pairs = [
+        (F.RIGHT_UPPER_LID, F.RIGHT_LOWER_LID),
+        (F.RIGHT_UPPER_LID_2, F.RIGHT_LOWER_LID_2),
+        (F.RIGHT_UPPER_LID_3, F.RIGHT_LOWER_LID_3),
+        (F.LEFT_UPPER_LID, F.LEFT_LOWER_LID),
+        (F.LEFT_UPPER_LID_2, F.LEFT_LOWER_LID_2),
+        (F.LEFT_UPPER_LID_3, F.LEFT_LOWER_LID_3),
+    ]
+    for up, lo in pairs:
+        lm.face[frames, up.slot, :2] = lm.face[frames, lo.slot, :2]
+    return lm
+
+
+def shift_irises(lm: Landmarks, frames: np.ndarray, eye_widths: float, down: bool = False):
+    """Move both irises sideways (or down) by ``eye_widths`` of the eye's width."""
+    for outer, inner, iris in (
+        (F.RIGHT_EYE_OUTER, F.RIGHT_EYE_INNER, F.RIGHT_IRIS),
+        (F.LEFT_EYE_INNER, F.LEFT_EYE_OUTER, F.LEFT_IRIS),
+    ):
+        a = lm.face[frames, outer.slot, :2]
+        b = lm.face[frames, inner.slot, :2]
+        width = np.linalg.norm((b - a) * (lm.aspect, 1), axis=1)
+        if down:
+            lm.face[frames, iris.slot, 1] += eye_widths * width
+        else:
+            lm.face[frames, iris.slot, 0] += eye_widths * width / lm.aspect
+    return lm
+
+
+def remove_face(lm: Landmarks, frames: np.ndarray) -> Landmarks:
+    lm.face[frames] = np.nan
+    lm.face_box[frames] = np.nan
+    return lm
+
+
+def remove_person(lm: Landmarks, frames: np.ndarray) -> Landmarks:
+    remove_face(lm, frames)
+    lm.pose[frames] = np.nan
+    lm.hands[frames] = np.nan
+    return lm
+
+
+def hand_at(lm: Landmarks, frames: np.ndarray, x: float, y: float, side: int = 1) -> Landmarks:
+    """Put a hand (21 points in a small cluster) centred at normalised (x, y)."""
+    rng = np.random.default_rng(0)
+    pts = np.stack([x + 0.02 * rng.standard_normal(21), y + 0.03 * rng.standard_normal(21)], 1)
+    lm.hands[frames, side, :, 0] = pts[:, 0]
+    lm.hands[frames, side, :, 1] = pts[:, 1]
+    lm.hands[frames, side, :, 2] = 0.0
+    return lm

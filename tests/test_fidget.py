@@ -1,0 +1,88 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from review import fidget
+from review.analysis import analyse_landmarks
+from tests import synth
+
+FPS = 30.0
+
+
+def _session_with_motion(dx=None, dy=None, seconds=12.0):
+    lm = synth.still(seconds, FPS)
+    n = len(lm)
+    dx = np.zeros(n) if dx is None else dx
+    dy = np.zeros(n) if dy is None else dy
+    return analyse_landmarks(synth.translate(lm, dx, dy))
+
+
+def _t(seconds=12.0):
+    return np.arange(int(seconds * FPS)) / FPS
+
+
+def test_a_still_person_never_fidgets():
+    session = _session_with_motion()
+    assert np.nansum(session.columns["fidgeting"]) == 0
+
+
+@settings(deadline=None, max_examples=20)
+@given(st.floats(0.0, 0.99), st.integers(0, 2**31 - 1))
+def test_jitter_smaller_than_a_swing_never_fidgets(share, seed):
+    # Any jitter whose peak-to-peak range is below MIN_SWING shoulder widths.
+    lm = synth.still(12.0, FPS)
+    sw = fidget.body_scale(lm)
+    w, h = lm.frame_size
+    half = share * fidget.MIN_SWING * sw / 2
+    rng = np.random.default_rng(seed)
+    n = len(lm)
+    dx = rng.uniform(-half, half, n) / w
+    dy = rng.uniform(-half, half, n) / h
+    session = _session_with_motion(dx, dy)
+    assert np.nansum(session.columns["fidgeting"]) == 0
+
+
+def test_rocking_sideways_is_fidgeting_where_it_happens():
+    t = _t()
+    dx = np.where((t >= 3) & (t < 9), 0.05 * np.sin(2 * np.pi * 0.7 * (t - 3)), 0.0)
+    fidg = _session_with_motion(dx=dx).columns["fidgeting"]
+    assert fidg[(t >= 4) & (t <= 8)].mean() > 0.95
+    assert fidg[t < 1.2].sum() == 0 and fidg[t > 10.8].sum() == 0
+
+
+def test_fast_small_bouncing_is_fidgeting():
+    t = _t()
+    dy = np.where((t >= 3) & (t < 9), 0.02 * np.sin(2 * np.pi * 3 * (t - 3)), 0.0)
+    fidg = _session_with_motion(dy=dy).columns["fidgeting"]
+    assert fidg[(t >= 4) & (t <= 8)].mean() > 0.95
+
+
+def test_one_lasting_change_of_position_is_not_fidgeting():
+    t = _t()
+    dx = np.clip((t - 4) / 0.6, 0, 1) * 0.10
+    dy = np.clip((t - 8) / 0.6, 0, 1) * 0.04
+    session = _session_with_motion(dx=dx, dy=dy)
+    assert np.nansum(session.columns["fidgeting"]) == 0
+
+
+def test_nodding_head_alone_is_not_fidgeting():
+    lm = synth.still(12.0, FPS)
+    t = lm.time_s
+    nod = 0.02 * np.sin(2 * np.pi * 1.5 * t)
+    session = analyse_landmarks(synth.sink_head(lm, nod / synth.neck_length(lm)))
+    assert np.nansum(session.columns["fidgeting"]) == 0
+
+
+def test_turning_points_of_a_monotone_signal_are_none():
+    assert not fidget.turning_points(np.linspace(0, 1, 100), 0.01).any()
+
+
+def test_turning_points_count_each_swing_of_a_zigzag():
+    x = np.array([0, 1, 0, 1, 0, 1, 0], dtype=float)
+    assert fidget.turning_points(x, 0.5).sum() == 5
+
+
+def test_turning_points_restart_after_unknown():
+    x = np.array([0, 1, np.nan, 1, 0], dtype=float)
+    # The swing 0 -> 1 has no turn before the gap; after it, 1 -> 0 has no turn either.
+    assert fidget.turning_points(x, 0.5).sum() == 0

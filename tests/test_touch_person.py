@@ -1,0 +1,79 @@
+import numpy as np
+
+from review import person
+from review.analysis import analyse_landmarks
+from tests import synth
+
+
+def _mask(n, a, b):
+    m = np.zeros(n, dtype=bool)
+    m[a:b] = True
+    return m
+
+
+def _face_centre(lm):
+    box = lm.face_box[0]
+    return float((box[0] + box[2]) / 2), float((box[1] + box[3]) / 2)
+
+
+def test_hand_on_the_face_is_self_touch():
+    lm = synth.still(4.0)
+    cx, cy = _face_centre(lm)
+    synth.hand_at(lm, _mask(len(lm), 30, 60), cx, cy + 0.05)
+    session = analyse_landmarks(lm)
+    st = session.columns["self_touch"]
+    assert (st[30:60] == 1).all() and (st[:30] == 0).all() and (st[60:] == 0).all()
+    assert session.summary["self_touch_count"] == 1
+
+
+def test_hand_in_the_hair_is_self_touch():
+    lm = synth.still(4.0)
+    cx, _ = _face_centre(lm)
+    top = float(lm.face_box[0, 1])
+    synth.hand_at(lm, _mask(len(lm), 30, 60), cx, top - 0.03)
+    assert (analyse_landmarks(lm).columns["self_touch"][30:60] == 1).all()
+
+
+def test_hand_away_from_the_face_is_not_self_touch():
+    lm = synth.still(4.0)
+    synth.hand_at(lm, _mask(len(lm), 30, 60), 0.05, 0.9)
+    assert np.nansum(analyse_landmarks(lm).columns["self_touch"]) == 0
+
+
+def test_hand_hiding_the_face_is_touch_and_the_person_stays_in_view():
+    lm = synth.still(6.0)
+    cx, cy = _face_centre(lm)
+    covered = _mask(len(lm), 30, 150)  # 4 s: longer than the pose-only grace
+    synth.hand_at(lm, covered, cx, cy)
+    synth.remove_face(lm, covered)
+    session = analyse_landmarks(lm)
+    assert (session.columns["person"] == 1).all()
+    assert (session.columns["self_touch"][30:150] == 1).all()
+    assert np.isnan(session.columns["eye_contact"][30:150]).all()
+
+
+def test_pose_without_a_face_after_a_cut_is_not_a_person():
+    n = 200
+    t = np.arange(n) / 30.0
+    face = np.arange(n) < 60
+    pose = np.ones(n, dtype=bool)  # the pose tracker keeps "seeing" someone
+    present = person.person_present(face, pose, np.zeros(n, dtype=bool), t)
+    assert present[:60].all()
+    assert not present[60 + int(person.MAX_HIDDEN_FACE_S * 30) + 1 :].any()
+
+
+def test_pose_that_never_had_a_face_is_not_a_person():
+    n = 100
+    t = np.arange(n) / 30.0
+    present = person.person_present(np.zeros(n, bool), np.ones(n, bool), np.zeros(n, bool), t)
+    assert not present.any()
+
+
+def test_no_person_frames_are_kept_and_unknown():
+    lm = synth.still(4.0)
+    synth.remove_person(lm, _mask(len(lm), 40, 80))
+    session = analyse_landmarks(lm)
+    assert len(session) == len(lm)
+    for habit in ("eye_contact", "slumped", "fidgeting", "self_touch"):
+        assert np.isnan(session.columns[habit][40:80]).all()
+    assert (session.columns["person"][40:80] == 0).all()
