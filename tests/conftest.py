@@ -1,0 +1,38 @@
+"""Shared fixtures: the sample clips, their labels, and one real analysis of each (cached)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_videos"
+LABELS = SAMPLES / "labels.json"
+
+_sessions: dict = {}
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """Path of a sample clip by name."""
+
+    def path(name: str) -> Path:
+        p = SAMPLES / name
+        assert p.exists(), f"missing sample clip {p}"
+        return p
+
+    return path
+
+
+@pytest.fixture(scope="session")
+def analysed():
+    """Real MediaPipe analysis of a sample clip, computed once per test run."""
+    import review
+
+    def get(name: str):
+        if name not in _sessions:
+            _sessions[name] = review.analyse(SAMPLES / name)
+        return _sessions[name]
+
+    return get

@@ -1,0 +1,89 @@
+import csv
+import json
+
+import numpy as np
+
+import review
+from review.analysis import analyse_landmarks
+from review.session import FRAME_COLUMNS, MEASURES
+from tests import synth
+
+
+def _session():
+    lm = synth.still(6.0)
+    fraction = np.where(np.arange(len(lm)) >= 90, 0.33, 0.0)
+    synth.sink_head(lm, fraction)
+    synth.remove_person(lm, np.arange(len(lm)) >= 150)
+    return analyse_landmarks(lm, video_path="answer.mp4", fps=30.0)
+
+
+def test_frames_csv_has_the_contract_columns_and_every_frame(tmp_path):
+    session = _session()
+    out = session.save(tmp_path / "answer_review")
+    with open(out / "frames.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    assert header[:7] == [
+        "frame",
+        "time_s",
+        "person",
+        "eye_contact",
+        "slumped",
+        "fidgeting",
+        "self_touch",
+    ]
+    assert header == FRAME_COLUMNS and header[7:] == list(MEASURES)
+    assert len(body) == len(session) == 180
+    assert [int(r[0]) for r in body] == list(range(180))
+    assert float(body[1][1]) == 1 / 30
+    # No person: person 0 and every habit empty (not judged), never dropped.
+    for r in body[150:]:
+        assert r[2] == "0" and r[3:7] == ["", "", "", ""]
+    assert {r[4] for r in body[100:150]} == {"1"}
+
+
+def test_summary_json_contract(tmp_path):
+    session = _session()
+    out = session.save(tmp_path / "answer_review")
+    summary = json.loads((out / "summary.json").read_text())
+    for key in (
+        "video",
+        "duration_s",
+        "frame_size",
+        "frames_analysed",
+        "person_visible_pct",
+        "eye_contact_pct",
+        "slumped_pct",
+        "fidgeting_pct",
+        "self_touch_count",
+        "events",
+        "reference",
+    ):
+        assert key in summary
+    assert summary["frames_analysed"] == 180
+    assert summary["duration_s"] == 6.0
+    assert summary["person_visible_pct"] == 83.3
+    # Slumped from frame 90 to 149 of the 150 person frames: 40 % of the judged time.
+    assert summary["slumped_pct"] == 40.0
+    assert summary["events"] == [{"habit": "slumped", "start_s": 3.0, "end_s": 4.967}]
+    assert summary["reference"]["source"] == "session"
+    assert (out / "timeline.png").stat().st_size > 10_000
+
+
+def test_save_then_load_gives_the_same_results(tmp_path):
+    session = _session()
+    session.save(tmp_path / "r")
+    loaded = review.load(str(tmp_path / "r"))
+    assert loaded.summary == session.summary
+    for name in FRAME_COLUMNS[2:]:
+        np.testing.assert_allclose(loaded.columns[name], session.columns[name], rtol=1e-3)
+    assert len(loaded.landmarks) == len(session)
+
+
+def test_saving_replaces_an_old_result_folder_atomically(tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    _session().save(out)
+    assert not (out / "stale.txt").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.")]
