@@ -1,11 +1,17 @@
 """Fidgeting: repetitive, restless movement (rocking, swaying, bouncing, fiddling).
 
-Movement is followed on the torso (the middle of the shoulder line) and on each hand, in
-units of the person's shoulder width so that it does not depend on distance to the camera.
+Movement is followed on the head, the torso (the middle of the shoulder line) and each hand,
+in units of the person's shoulder width so that it does not depend on distance to the camera.
+The head point is where the axes of nodding and head-shaking pass, near the ear canals: the
+midpoint of the face mesh's two sides, moved away from the nose by ``EAR_BEHIND_SIDES`` of the
+nose-to-sides offset. Nodding or shaking the head while speaking hardly moves that point,
+while rocking, swaying and bouncing carry it along with the whole upper body. (The face mesh
+follows fast small movements that MediaPipe's smoothed pose damps: on a 3 Hz bounce of 7 px
+the pose shoulders moved about half as much.)
 A movement counts as a *swing* when the position turns back after travelling at least
 ``MIN_SWING`` (a zig-zag filter, so sensor jitter below that never counts). Fidgeting is
 several swings within a short window: one lasting change of position is a single move
-with no turning back, and ordinary head movement while speaking does not move the torso.
+with no turning back.
 """
 
 from __future__ import annotations
@@ -13,16 +19,17 @@ from __future__ import annotations
 import numpy as np
 
 from review import events
-from review.geometry import hands_px, pose_px
+from review.geometry import face_px, hands_px, pose_px
+from review.landmarks import FacePoint as F
 from review.landmarks import Landmarks
 from review.landmarks import PoseLandmark as P
 from review.slump import shoulders_in_view
 
 #: Smallest travel between two turning points that counts as a swing, in shoulder widths.
 MIN_SWING = 0.03
-#: Where the shoulders are out of view the head is followed instead, with a larger swing,
-#: since the head also moves while speaking.
-HEAD_SWING_FACTOR = 2.0
+#: The ear canals lie behind the sides of the face by about half the depth from the nose tip
+#: to the sides of the face (human head proportions).
+EAR_BEHIND_SIDES = 0.5
 #: Window over which swings are counted, seconds (centred on each frame).
 WINDOW_S = 3.0
 #: Turning points in the window that make fidgeting (3 = one and a half back-and-forths).
@@ -72,12 +79,23 @@ def turning_points(x: np.ndarray, min_swing: float) -> np.ndarray:
     return turns
 
 
-def count_in_window(flags: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
-    """(T,) number of True flags within ``window_s`` seconds centred on each frame."""
-    cum = np.concatenate([[0], np.cumsum(flags.astype(np.int64))])
-    lo = np.searchsorted(time_s, time_s - window_s / 2, side="left")
-    hi = np.searchsorted(time_s, time_s + window_s / 2, side="right")
-    return cum[hi] - cum[lo]
+def turns_spanning(flags: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
+    """(T,) per frame, the most turning points within ``window_s`` that enclose the frame.
+
+    That is, the largest run of turns lying within ``window_s`` seconds of each other whose
+    first and last turn enclose the frame (0 where none do). Unlike a count in a window
+    centred on each frame, this does not spread a burst of
+    movement over the still time around it: the span ends at the burst's last turn.
+    """
+    out = np.zeros(len(flags), dtype=np.int64)
+    idx = np.flatnonzero(flags)
+    t = time_s[idx]
+    for k in range(len(idx)):
+        m = int(np.searchsorted(t, t[k] + window_s, side="right")) - 1
+        count = m - k + 1
+        seg = out[idx[k] : idx[m] + 1]
+        np.maximum(seg, count, out=seg)
+    return out
 
 
 def body_scale(lm: Landmarks) -> float:
@@ -98,14 +116,13 @@ def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
     """1-D position tracks in shoulder widths: torso x and y, and each hand's x and y.
 
     The torso is the middle of the shoulder line (NaN where the shoulders are not in view);
-    the head (the nose) is followed only where the shoulders are not in view; a hand is the
-    mean of its 21 landmarks (NaN where that hand is not found).
+    the head is the point near the ear canals (see the module's notes); a hand is the mean of
+    its 21 landmarks (NaN where that hand is not found).
     """
-    shoulders = shoulders_in_view(lm)
     mid = (pose_px(lm, P.LEFT_SHOULDER) + pose_px(lm, P.RIGHT_SHOULDER)) / 2
-    mid[~shoulders] = np.nan
-    head = pose_px(lm, P.NOSE)
-    head[shoulders] = np.nan
+    mid[~shoulders_in_view(lm)] = np.nan
+    sides = (face_px(lm, F.LEFT_CHEEK) + face_px(lm, F.RIGHT_CHEEK))[:, :2] / 2
+    head = sides + EAR_BEHIND_SIDES * (sides - face_px(lm, F.NOSE_TIP)[:, :2])
     hands = hands_px(lm).mean(axis=2)  # a hand is found whole or not at all
     return {
         "torso_x": mid[:, 0] / scale,
@@ -125,29 +142,21 @@ def fidget_turns(
     """Turning points per window for the torso and for the hands.
 
     Returns:
-        (body_turns, hand_turns): (T,) int counts within WINDOW_S around each frame, the
-        largest over the x and y tracks of the torso (or head), and over both hands.
+        (body_turns, hand_turns): (T,) int, per frame the most turning points within
+        WINDOW_S spanning it (see ``turns_spanning``), the largest over the x and y tracks of
+        the torso and head, and over both hands.
 
     """
 
-    def turns(name: str, swing: float = MIN_SWING) -> np.ndarray:
-        flags = turning_points(tracks[name], swing)
-        return count_in_window(flags, time_s, WINDOW_S)
+    def turns(name: str) -> np.ndarray:
+        flags = turning_points(tracks[name], MIN_SWING)
+        return turns_spanning(flags, time_s, WINDOW_S)
 
-    head_swing = MIN_SWING * HEAD_SWING_FACTOR
-    torso = np.max(
-        [
-            turns("torso_x"),
-            turns("torso_y"),
-            turns("head_x", head_swing),
-            turns("head_y", head_swing),
-        ],
-        axis=0,
-    )
+    body = np.max([turns(f"{part}_{axis}") for part in ("torso", "head") for axis in "xy"], axis=0)
     hands = np.max(
         [turns(f"{side}_hand_{axis}") for side in ("left", "right") for axis in "xy"], axis=0
     )
-    return torso, hands
+    return body, hands
 
 
 def fidgeting_state(

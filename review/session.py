@@ -46,8 +46,8 @@ MEASURES = {
     "gaze_pitch_deg": ("degrees", "head plus eye rotation, down (+) / up (-)"),
     "gaze_off_deg": ("degrees", "how far the smoothed gaze is outside the eye-contact cone"),
     "eye_openness": ("ratio", "eyelid gap / eye width, both eyes averaged"),
-    "body_turns": ("count", "torso (or head) turning points in the 3 s around the frame"),
-    "hand_turns": ("count", "hand turning points in the 3 s around the frame"),
+    "body_turns": ("count", "most torso/head turning points within 3 s spanning the frame"),
+    "hand_turns": ("count", "most hand turning points within 3 s spanning the frame"),
     "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
 }
 FRAME_COLUMNS = ["frame", "time_s", "person", *HABITS, *MEASURES]

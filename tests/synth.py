@@ -124,3 +124,29 @@ def hand_at(lm: Landmarks, frames: np.ndarray, x: float, y: float, side: int = 1
     lm.hands[frames, side, :, 1] = pts[:, 1]
     lm.hands[frames, side, :, 2] = 0.0
     return lm
+
+
+def nod(lm: Landmarks, degrees: np.ndarray) -> Landmarks:
+    """Pitch the head by ``degrees`` (T,) about an axis through the ears.
+
+    Face-mesh points rotate in the (y, z) plane about a pivot level with the sides of the face
+    and 0.7 of the nose-to-sides depth behind them (the top of the spine, deeper than the
+    ear canals the detector assumes); pose head points follow the face mesh's nose.
+    """
+    w, h = lm.frame_size
+    xyz = lm.face.astype(np.float64) * (w, h, w)
+    cheeks = (xyz[:, F.RIGHT_CHEEK.slot] + xyz[:, F.LEFT_CHEEK.slot]) / 2
+    nose = xyz[:, F.NOSE_TIP.slot]
+    pivot_y = cheeks[:, 1]
+    pivot_z = cheeks[:, 2] + 0.7 * (cheeks[:, 2] - nose[:, 2])
+    a = np.radians(np.asarray(degrees, dtype=np.float64))[:, None]
+    y, z = xyz[..., 1] - pivot_y[:, None], xyz[..., 2] - pivot_z[:, None]
+    new_y = pivot_y[:, None] + y * np.cos(a) - z * np.sin(a)
+    new_z = pivot_z[:, None] + y * np.sin(a) + z * np.cos(a)
+    moved = new_y - xyz[..., 1]
+    lm.face[..., 1] = new_y / h
+    lm.face[..., 2] = new_z / w
+    box_y = moved.mean(axis=1) / h
+    lm.face_box[:, [1, 3]] += box_y[:, None].astype(np.float32)
+    lm.pose[:, HEAD_POSE_POINTS, 1] += (moved[:, F.NOSE_TIP.slot] / h)[:, None].astype(np.float32)
+    return lm

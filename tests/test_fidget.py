@@ -65,12 +65,19 @@ def test_one_lasting_change_of_position_is_not_fidgeting():
     assert np.nansum(session.columns["fidgeting"]) == 0
 
 
-def test_nodding_head_alone_is_not_fidgeting():
+def test_nodding_while_speaking_is_not_fidgeting():
+    # Repeated nods of +-5 degrees at 1.5 Hz for the whole clip.
     lm = synth.still(12.0, FPS)
-    t = lm.time_s
-    nod = 0.02 * np.sin(2 * np.pi * 1.5 * t)
-    session = analyse_landmarks(synth.sink_head(lm, nod / synth.neck_length(lm)))
+    session = analyse_landmarks(synth.nod(lm, 5.0 * np.sin(2 * np.pi * 1.5 * lm.time_s)))
     assert np.nansum(session.columns["fidgeting"]) == 0
+
+
+def test_nodding_moves_the_nose_more_than_the_tracked_head_point():
+    lm = synth.nod(synth.still(2.0, FPS), np.linspace(0, 10, 60))
+    head = fidget.movement_tracks(lm, fidget.body_scale(lm))["head_y"]
+    w, h = lm.frame_size
+    nose = lm.face[:, 0, 1] * h / fidget.body_scale(lm)
+    assert np.ptp(nose) > 3 * np.ptp(head) > 0
 
 
 def test_turning_points_of_a_monotone_signal_are_none():
@@ -86,3 +93,19 @@ def test_turning_points_restart_after_unknown():
     x = np.array([0, 1, np.nan, 1, 0], dtype=float)
     # The swing 0 -> 1 has no turn before the gap; after it, 1 -> 0 has no turn either.
     assert fidget.turning_points(x, 0.5).sum() == 0
+
+
+def test_a_burst_of_turns_marks_only_the_time_between_its_first_and_last_turn():
+    t = np.arange(300) / FPS
+    flags = np.zeros(300, dtype=bool)
+    flags[[100, 110, 120, 130]] = True  # four turns within 1 s
+    spans = fidget.turns_spanning(flags, t, window_s=3.0)
+    assert (spans[100:131] == 4).all()
+    assert spans[:100].sum() == 0 and spans[131:].sum() == 0
+
+
+def test_turns_further_apart_than_the_window_do_not_add_up():
+    t = np.arange(600) / FPS
+    flags = np.zeros(600, dtype=bool)
+    flags[::120] = True  # one turn every 4 s
+    assert fidget.turns_spanning(flags, t, window_s=3.0).max() == 1

@@ -13,15 +13,23 @@ Clips:
 ``upright.mp4`` (10 s)
     The ping-pong loop unchanged.
 ``slump.mp4`` (16 s)
-    Upright 0-4 s, then a slow slump: head and neck sink against the shoulders. A per-frame
-    vertical remap, the same for every column: rows at/below the shoulder line stay, the neck
-    band between the chin and the shoulder line is compressed, and everything above the chin
-    is shifted down by d pixels (top rows filled by border replicate). Chin (FaceMesh landmark
-    152) and shoulder line (mean y of Pose landmarks 11 and 12) are measured with MediaPipe on
-    each real frame. d eases (cosine) from 0 to D over 4-8 s, holds D over 8-12 s, eases back
-    to 0 over 12-13 s, upright 13-16 s. D = 35 % of the upright nose-to-shoulder distance L
-    (median over the source frames). Truth: f = d / L; slumped "yes" where f >= 0.20, "no"
-    where f <= 0.05, unlabelled in between. Fidgeting "no" over 0-3.5, 4-13 and 13.5-16 s.
+    Upright 0-4 s, then a slow slump: the head sinks between the shoulders, which stay where
+    they are. Per frame, the head layer (MediaPipe SelfieSegmentation person mask above the
+    mouth line, plus the FaceMesh face oval for the jaw) is shifted straight down by d pixels
+    over the neck and shirt; the background it uncovers is filled from a static background
+    plate (the person masked out over all 72 frames, the rest inpainted). d eases (cosine)
+    from 0 to D over 4-8 s, holds D over 8-12 s, eases back to 0 over 12-13 s, upright
+    13-16 s. D = 35 % of the upright nose-to-shoulder distance L (Pose nose to the mean y of
+    the shoulder landmarks 11/12, median over the source frames). Truth: f = d / L; slumped
+    "yes" where f >= 0.20, "no" where f <= 0.05, unlabelled in between. Fidgeting "no" over
+    0-3.5, 4-13 and 13.5-16 s.
+
+    Why not a column-uniform vertical remap (shift rows above the chin, compress the neck
+    band down to the shoulder line)? In this footage the shoulder line is the bottom edge
+    and the chin-to-shoulder band (58-71 px) is barely wider than D (57 px), so the remap
+    squashes the visible shoulder contour too: MediaPipe Pose then reads the shoulders as
+    sinking with the head and measures only a ~0.10-0.13 drop of the neck ratio instead of
+    0.35. The head-layer shift keeps the shoulder contour intact and measures ~0.34.
 ``rocking.mp4`` (12 s)
     Still 0-3 s, sideways rocking 3-9 s: whole frame translated horizontally (warpAffine,
     border replicate) by A*sin(2*pi*0.7*(t-3)), A = 5 % of the width, with a quarter-period
@@ -81,8 +89,7 @@ HABITS = ("person", "slumped", "fidgeting", "self_touch", "eye_contact")
 SLUMP_FRACTION = 0.35  # D as a fraction of the upright nose-to-shoulder distance
 SLUMP_YES = 0.20  # f >= this: slumped "yes"
 SLUMP_NO = 0.05  # f <= this: slumped "no"
-CHIN_MARGIN_PX = 2.0  # keep the chin tip in the rigid (shifted) part
-MIN_NECK_PX = 2.0  # the compressed neck band never gets thinner than this
+HOLE_RAMP_PX = 3.0  # the background fill fades in over the first pixels of d (no pop)
 
 # rocking.mp4 / bouncing.mp4
 MOTION_START_S = 3.0
@@ -123,10 +130,17 @@ def read_frame_times(path: Path) -> list[float]:
         return [float(f.time) for f in container.decode(video=0)]
 
 
+def header_frame_count(path: Path) -> int:
+    """Frame count that the container's stream header claims."""
+    with av.open(str(path)) as container:
+        return int(container.streams.video[0].frames)
+
+
 def write_clip(path: Path, frames: Iterator[np.ndarray]) -> int:
     """Write BGR frames as H.264 yuv420p at exactly FPS (pts = frame index); return count."""
     count = 0
-    with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
+    options = {"movflags": "+faststart", "video_track_timescale": str(FPS)}
+    with av.open(str(path), "w", options=options) as container:
         stream = container.add_stream("libx264", rate=FPS, options={"crf": CRF})
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, FPS)
@@ -209,10 +223,9 @@ def person_clip_labels(duration: float) -> Labels:
 
 @dataclass
 class Landmarks:
-    """Per source frame, in pixels: nose y, chin y, shoulder-line y, face centre."""
+    """Per source frame, in pixels: nose y, shoulder-line y, shoulder width; face centre."""
 
     nose_y: np.ndarray
-    chin_y: np.ndarray
     shoulder_y: np.ndarray
     shoulder_width: np.ndarray
     face_center: tuple[float, float]
@@ -239,10 +252,9 @@ def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
 
     h, w = frames[0].shape[:2]
     rows: list[list[float]] = []
-    with (
-        mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose,
-        mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1) as mesh,
-    ):
+    pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+    mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1)
+    with pose, mesh:
         for image in frames:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
             p = pose.process(rgb).pose_landmarks
@@ -256,7 +268,6 @@ def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
             rows.append(
                 [
                     lm[0].y * h,
-                    face[152].y * h,
                     (lm[11].y + lm[12].y) / 2 * h,
                     abs(lm[11].x - lm[12].x) * w,
                     (min(xs) + max(xs)) / 2 * w,
@@ -266,11 +277,97 @@ def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
     a = np.round(np.array(rows), 2)  # insulate the clips from last-digit noise
     return Landmarks(
         nose_y=a[:, 0],
-        chin_y=smooth_pingpong(a[:, 1]),
-        shoulder_y=np.minimum(smooth_pingpong(a[:, 2]), h - 1.0),
-        shoulder_width=a[:, 3],
-        face_center=(round(float(np.median(a[:, 4])), 1), round(float(np.median(a[:, 5])), 1)),
+        shoulder_y=np.minimum(smooth_pingpong(a[:, 1]), h - 1.0),
+        shoulder_width=a[:, 2],
+        face_center=(round(float(np.median(a[:, 3])), 1), round(float(np.median(a[:, 4])), 1)),
     )
+
+
+@dataclass
+class HeadLayer:
+    """What moves in slump.mp4, per source frame, and the background behind it."""
+
+    alpha: list[np.ndarray]  # soft head mask (float32, 0..1): hair, ears, face, jaw
+    hole: list[np.ndarray]  # where the moved head may uncover background (float32, 0..1)
+    plate: np.ndarray  # background without the person (float32 BGR)
+
+
+def face_oval_path() -> list[int]:
+    """FaceMesh face-oval landmark indices in drawing order."""
+    import mediapipe as mp
+
+    edges = sorted(mp.solutions.face_mesh.FACEMESH_FACE_OVAL)
+    following = dict(edges)
+    path = [edges[0][0]]
+    while following[path[-1]] != path[0]:
+        path.append(following[path[-1]])
+    return path
+
+
+def soften(mask: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(mask, (0, 0), sigma)
+
+
+def fill_polygon(points: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Float mask of a polygon (sub-pixel vertices), dilated by one pixel."""
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, [np.round(points * 4).astype(np.int32)], 255, shift=2)
+    return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(np.float32) / 255
+
+
+def background_plate(
+    frames: Sequence[np.ndarray], persons: Sequence[np.ndarray], top: int
+) -> np.ndarray:
+    """Mean of the pixels well away from the person; rows above ``top`` inpainted elsewhere."""
+    kernel = np.ones((21, 21), np.uint8)
+    total = np.zeros(frames[0].shape, np.float64)
+    count = np.zeros(frames[0].shape[:2], np.float64)
+    for image, person in zip(frames, persons):
+        free = cv2.dilate((person > 0.01).astype(np.uint8), kernel) == 0
+        total[free] += image[free]
+        count += free
+    plate = np.clip(total / np.maximum(count, 1)[..., None] + 0.5, 0, 255).astype(np.uint8)
+    never = (count == 0).astype(np.uint8) * 255
+    # Inpaint only down to just below the head, so the dark shirt does not bleed upwards.
+    plate[:top] = cv2.inpaint(plate[:top], never[:top], 15, cv2.INPAINT_TELEA)
+    return plate.astype(np.float32)
+
+
+def build_head_layer(frames: Sequence[np.ndarray]) -> HeadLayer:
+    """Segment the head of every real frame (MediaPipe SelfieSegmentation + FaceMesh).
+
+    The head is the person mask above the mouth line (hair, ears, upper face) joined with
+    the face oval (the jaw); the neck and shoulders below stay in place.
+    """
+    import mediapipe as mp
+
+    h, w = frames[0].shape[:2]
+    path = face_oval_path()
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    grow = np.ones((11, 11), np.uint8)
+    persons: list[np.ndarray] = []
+    alpha: list[np.ndarray] = []
+    hole: list[np.ndarray] = []
+    cuts: list[float] = []
+    segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+    mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1)
+    with segmenter, mesh:
+        for image in frames:
+            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+            person = segmenter.process(rgb).segmentation_mask.astype(np.float32)
+            faces = mesh.process(rgb).multi_face_landmarks
+            if not faces:
+                raise RuntimeError("FaceMesh lost the face on a source frame")
+            face = faces[0].landmark
+            oval = fill_polygon(np.array([[face[i].x * w, face[i].y * h] for i in path]), h, w)
+            cut = face[13].y * h  # inner upper lip: the mouth line
+            above = (rows < cut).astype(np.float32)
+            persons.append(person)
+            alpha.append(soften(np.maximum(oval, person * above), 1.2))
+            hole.append(soften(cv2.dilate((person > 0.01) * above, grow), 2.0))
+            cuts.append(cut)
+    plate = background_plate(frames, persons, top=int(max(cuts)) + 10)
+    return HeadLayer(alpha=alpha, hole=hole, plate=plate)
 
 
 # --------------------------------------------------------------------------- transforms
@@ -290,30 +387,21 @@ def rotate(image: np.ndarray, center: tuple[float, float], degrees: float) -> np
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def slump_source_rows(height: int, chin: float, shoulder: float, d: float) -> np.ndarray:
-    """Source row for every output row of the slump remap (same for every column).
-
-    Output rows at/below ``shoulder`` are unchanged; rows above ``chin + d`` come from d rows
-    higher (the head shifted down); the band [chin + d, shoulder) is the neck band
-    [chin, shoulder) compressed.
-    """
-    y = np.arange(height, dtype=np.float64)
+def slump_frame(
+    image: np.ndarray, alpha: np.ndarray, hole: np.ndarray, plate: np.ndarray, d: float
+) -> np.ndarray:
+    """Shift the head layer down by ``d`` px over the body; fill what it uncovers."""
     if d <= 0:
-        return y
-    band = shoulder - chin
-    squeeze = (band - d) / band
-    src = np.where(y < chin + d, y - d, chin + (y - chin - d) / squeeze)
-    return np.where(y >= shoulder, y, src)
-
-
-def slump_frame(image: np.ndarray, chin: float, shoulder: float, d: float) -> np.ndarray:
+        return image
     h, w = image.shape[:2]
-    rows = slump_source_rows(h, chin, shoulder, d).astype(np.float32)
-    map_y = np.repeat(rows[:, None], w, axis=1)
-    map_x = np.repeat(np.arange(w, dtype=np.float32)[None, :], h, axis=0)
-    return cv2.remap(
-        image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    img = image.astype(np.float32)
+    shift = np.float32([[1, 0, 0], [0, 1, d]])
+    moved = cv2.warpAffine(img, shift, (w, h), flags=cv2.INTER_LINEAR)
+    moved_alpha = cv2.warpAffine(alpha, shift, (w, h), flags=cv2.INTER_LINEAR)[..., None]
+    fill = (hole * min(1.0, d / HOLE_RAMP_PX))[..., None]
+    base = img * (1 - fill) + plate * fill
+    out = base * (1 - moved_alpha) + moved * moved_alpha
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------- clips
@@ -370,18 +458,16 @@ def make_upright(sources: Sequence[np.ndarray]) -> Clip:
     )
 
 
-def make_slump(sources: Sequence[np.ndarray], lms: Landmarks) -> Clip:
+def make_slump(sources: Sequence[np.ndarray], lms: Landmarks, head: HeadLayer) -> Clip:
     seconds = 16.0
     n = len(sources)
-    h = sources[0].shape[0]
     dist = lms.nose_to_shoulder
     depth = SLUMP_FRACTION * dist
-    chin = np.minimum(lms.chin_y + CHIN_MARGIN_PX, lms.shoulder_y - depth - MIN_NECK_PX)
 
     def transform(i: int, img: np.ndarray) -> np.ndarray:
         k = pingpong(i, n)
         d = slump_profile(frame_time(i), depth)
-        return slump_frame(img, float(chin[k]), float(lms.shoulder_y[k]), d)
+        return slump_frame(img, head.alpha[k], head.hole[k], head.plate, d)
 
     n_frames = round(seconds * FPS)
     f = [slump_profile(frame_time(i), depth) / dist for i in range(n_frames)]
@@ -391,35 +477,32 @@ def make_slump(sources: Sequence[np.ndarray], lms: Landmarks) -> Clip:
         "no": runs([v <= SLUMP_NO for v in f], seconds),
     }
     labels["fidgeting"]["no"] = [seg(0.0, 3.5), seg(4.0, 13.0), seg(13.5, seconds)]
-    neck_left = float(np.min(lms.shoulder_y - chin - depth))
     return Clip(
         name="slump.mp4",
         seconds=seconds,
         transform=transform,
         labels=labels,
         notes=(
-            f"Upright 0-4 s; head and neck sink against the shoulders over 4-8 s (cosine ease) "
-            f"by up to D = {depth:.1f} px = {SLUMP_FRACTION:.0%} of the upright nose-to-shoulder "
-            f"distance ({dist:.1f} px); held 8-12 s; back up over 12-13 s; upright 13-16 s. "
-            f"Truth f = d / {dist:.1f}: slumped yes where f >= {SLUMP_YES}, no where "
-            f"f <= {SLUMP_NO}. The sink is slow and single: fidgeting no."
+            f"Upright 0-4 s; the head sinks between the shoulders (which stay put) over 4-8 s "
+            f"(cosine ease) by up to D = {depth:.1f} px = {SLUMP_FRACTION:.0%} of the upright "
+            f"nose-to-shoulder distance ({dist:.1f} px); held 8-12 s; back up over 12-13 s; "
+            f"upright 13-16 s. Truth f = d / {dist:.1f}: slumped yes where f >= {SLUMP_YES}, "
+            f"no where f <= {SLUMP_NO}. The sink is slow and single: fidgeting no."
         ),
         how=(
-            "per-frame vertical cv2.remap, identical for every column: rows at/below the "
-            "shoulder line unchanged, neck band (chin to shoulder line) compressed, rows "
-            "above the chin shifted down by d (border replicate)"
+            "per frame, the head layer (SelfieSegmentation person mask above the mouth line + "
+            "FaceMesh face oval) shifted down by d over the neck and shirt, shoulders "
+            "unchanged; uncovered background from a static plate (person masked out over the "
+            "72 frames, rest inpainted)"
         ),
         params={
             "nose_to_shoulder_px": round(dist, 1),
             "D_px": round(depth, 1),
             "D_fraction": SLUMP_FRACTION,
-            "chin_y_px_range": [round(float(chin.min()), 1), round(float(chin.max()), 1)],
             "shoulder_line_y_px_range": [
                 round(float(lms.shoulder_y.min()), 1),
                 round(float(lms.shoulder_y.max()), 1),
             ],
-            "thinnest_neck_band_at_D_px": round(neck_left, 1),
-            "frame_height_px": h,
         },
     )
 
@@ -670,21 +753,33 @@ def write_sources(
     for clip in clips:
         params = ", ".join(f"{k}={v}" for k, v in clip.params.items()) or "-"
         lines.append(f"| `{clip.name}` | {clip.seconds:g} s | {clip.how} | {params} |")
+    mixed = read_frame_times(out / "face_noface.mov")
+    title = read_frame_times(out / "no_face.mp4")
     lines += [
+        "",
+        "`slump.mp4` deliberately does not use a column-uniform vertical remap (shift the rows",
+        "above the chin, squash the neck band down to the shoulder line): here the shoulder line",
+        "is the bottom edge, so that remap squashes the visible shoulder contour as well, and",
+        "MediaPipe Pose reads it as the shoulders sinking with the head (it measured a 0.10-0.13",
+        "drop of the neck ratio for an intended 0.35). See the script's docstring.",
         "",
         "## Copied clips",
         "",
         "`face_noface.mov` and `no_face.mp4` are copied unchanged from the footage folder.",
-        "`face_noface.mov` shows the person for decode frames 0-71, then a black frame (72) and",
-        "an animated title with no person; it is HEVC in QuickTime, so not every browser plays it.",
+        f"`face_noface.mov` ({len(mixed)} decoded frames, HEVC in QuickTime, variable frame rate,",
+        "so not every browser plays it) shows the person for decode frames 0-71 (the last at",
+        f"{mixed[71]:.3f} s, not about 2.7 s as the footage notes say), then a black frame 72 at",
+        f"{mixed[72]:.3f} s and an animated title with no person up to {mixed[-1]:.3f} s.",
+        f"`no_face.mp4` decodes to {len(title)} frames (0 to {title[-1]:.3f} s); its stream header",
+        f"says {header_frame_count(out / 'no_face.mp4')}.",
         "",
     ]
     if verification is not None:
         lines += [
             "## Slump check",
             "",
-            "MediaPipe Pose (video mode) on `slump.mp4` vs the same source frames upright; relative",
-            "drop of (shoulder_mid_y - nose_y) / shoulder_width while the slump is held:",
+            "MediaPipe Pose (video mode) on `slump.mp4` vs the same source frames upright;",
+            "relative drop of (shoulder_mid_y - nose_y) / shoulder_width while the slump is held:",
             f"intended {verification['intended_drop_hold_mean']:.3f}, measured "
             f"{verification['measured_drop_hold_mean']:.3f}; pose found on "
             f"{verification['pose_detected_fraction']:.0%} of frames.",
@@ -729,9 +824,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     sources = read_frames(footage / "single_face.mp4")
     lms = measure_landmarks(sources)
+    head = build_head_layer(sources)
     clips = [
         make_upright(sources),
-        make_slump(sources, lms),
+        make_slump(sources, lms, head),
         make_oscillation("rocking.mp4", sources, vertical=False),
         make_oscillation("bouncing.mp4", sources, vertical=True),
         make_reposition(sources),
