@@ -1,0 +1,74 @@
+"""The reference: inferred from the session, or measured on a calibration clip."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from review.analysis import analyse_landmarks, measure, reference_from
+from review.cli import main
+from tests import synth
+
+pytestmark = pytest.mark.integration
+
+
+def test_calibration_on_an_upright_clip_finds_the_slump(analysed):
+    upright = analysed("upright.mp4")
+    reference = reference_from(measure(upright.landmarks), source="calibration")
+    assert reference.source == "calibration"
+    slump = analyse_landmarks(analysed("slump.mp4").landmarks, reference)
+    t, slumped = slump.time_s, slump.columns["slumped"]
+    assert (slumped[(t > 7) & (t < 12)] == 1).all()
+    assert (slumped[t < 4] == 0).all()
+    assert slump.summary["reference"]["source"] == "calibration"
+
+
+def test_a_session_slumped_almost_throughout_needs_a_calibration_clip():
+    # Inferring "upright" from a session that is slumped 95 % of the time takes the slump as
+    # the norm: that is the documented limit of inference, and what --calibration is for.
+    lm = synth.still(10.0)
+    synth.sink_head(lm, np.where(np.arange(len(lm)) < 15, 0.0, 0.33))
+    inferred = analyse_landmarks(lm)
+    assert np.nansum(inferred.columns["slumped"]) == 0
+    calibration = reference_from(measure(synth.still(3.0)), source="calibration")
+    calibrated = analyse_landmarks(lm, calibration)
+    assert (calibrated.columns["slumped"][30:] == 1).all()
+
+
+def test_cli_calibration_is_recorded_in_the_summary(tmp_path, sample):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "analyse",
+            str(sample("upright.mp4")),
+            "-o",
+            str(out),
+            "-q",
+            "--calibration",
+            str(sample("face_noface.mov")),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    reference = json.loads((out / "summary.json").read_text())["reference"]
+    assert reference["source"] == "calibration"
+    assert reference["calibration_video"].endswith("face_noface.mov")
+
+
+def test_cli_calibration_clip_without_a_person_is_refused(tmp_path, sample):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "analyse",
+            str(sample("upright.mp4")),
+            "-o",
+            str(out),
+            "--calibration",
+            str(sample("no_face.mp4")),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "no person found in the calibration clip" in result.output
+    assert not out.exists()
