@@ -8,9 +8,9 @@ from typing import Callable
 
 import numpy as np
 
-from review import fidget, gaze, person, slump, touch, video
+from review import fidget, gaze, person, pipeline, slump, touch, video
 from review.geometry import face_found, pose_found
-from review.landmarks import Landmarks, extract
+from review.landmarks import Landmarks
 from review.reference import Reference, infer_reference
 from review.session import Session, habit_events
 
@@ -141,25 +141,29 @@ def analyse_landmarks(
     )
 
 
-ProgressFactory = Callable[[int, str], Callable[[], None]]
+#: A progress-bar factory: ``(total_frames, label) -> update(frames_done)``.
+ProgressFactory = Callable[[int, str], Callable[[int], None]]
 
 
 def landmarks_of(
-    path: str | os.PathLike[str], progress: ProgressFactory | None = None
+    path: str | os.PathLike[str],
+    progress: ProgressFactory | None = None,
+    sample_hz: float | None = pipeline.SAMPLE_HZ,
+    workers: int | None = None,
 ) -> tuple[Landmarks, video.VideoInfo]:
-    """Decode a recording and run MediaPipe on every frame.
+    """Decode a recording and run MediaPipe on it (see review.pipeline).
 
     Args:
         path: The video file.
-        progress: Optional factory ``(total_frames, label) -> tick`` for a progress bar.
+        progress: Optional progress-bar factory.
+        sample_hz: Frames analysed per second (others interpolated); None: every frame.
+        workers: Processes to use (default: one per core).
 
     """
     info = video.probe(path)
-    tick = progress(info.frame_count, Path(path).name) if progress else None
-    lm = extract(
-        video.frames(path, info),
-        (info.width, info.height),
-        on_frame=(lambda _frame: tick()) if tick else None,
+    update = progress(info.frame_count, Path(path).name) if progress else None
+    lm = pipeline.extract_landmarks(
+        path, info, sample_hz=sample_hz, workers=workers, on_frames=update
     )
     return lm, info
 
@@ -182,6 +186,8 @@ def analyse(
     path: str | os.PathLike[str],
     calibration: str | os.PathLike[str] | None = None,
     progress: ProgressFactory | None = None,
+    sample_hz: float | None = pipeline.SAMPLE_HZ,
+    workers: int | None = None,
 ) -> Session:
     """Analyse a recorded practice answer.
 
@@ -189,7 +195,10 @@ def analyse(
         path: The recording (any container FFmpeg reads: mp4, mov, mkv, webm, avi).
         calibration: Optional clip of the person sitting upright looking at the lens; its
             reference replaces the one inferred from the recording itself.
-        progress: Optional progress-bar factory ``(total_frames, label) -> tick``.
+        progress: Optional progress-bar factory ``(total_frames, label) -> update(done)``.
+        sample_hz: Frames analysed per second, the others interpolated (see
+            review.pipeline); None analyses every frame.
+        workers: Processes to use (default: one per core).
 
     Returns:
         The Session: per-frame table, events, summary.
@@ -201,5 +210,5 @@ def analyse(
 
     """
     reference = calibrate(calibration, progress) if calibration is not None else None
-    lm, info = landmarks_of(path, progress)
+    lm, info = landmarks_of(path, progress, sample_hz=sample_hz, workers=workers)
     return analyse_landmarks(lm, reference, video_path=str(path), fps=info.fps)

@@ -117,13 +117,26 @@ def evaluate_session(clip: str, session: object, labels: dict) -> list[Agreement
     return out
 
 
-def evaluate_file(path: str | os.PathLike[str], progress: object = None) -> list[Agreement]:
-    """Analyse every clip of a labels file and compare with its labels."""
+def evaluate_file(
+    path: str | os.PathLike[str], progress: object = None, every_frame: bool = False
+) -> list[Agreement]:
+    """Analyse every clip of a labels file and compare with its labels.
+
+    Args:
+        path: The labels file.
+        progress: Optional progress-bar factory (see review.analysis.analyse).
+        every_frame: Run MediaPipe on every frame instead of the default sampling (to
+            measure what sampling costs in agreement).
+
+    """
     from review.analysis import analyse
+    from review.pipeline import SAMPLE_HZ
 
     results: list[Agreement] = []
     for clip in read_labels(path):
-        session = analyse(clip["path"], progress=progress)
+        session = analyse(
+            clip["path"], progress=progress, sample_hz=None if every_frame else SAMPLE_HZ
+        )
         results += evaluate_session(clip["video"], session, clip.get("labels", {}))
     return results
 

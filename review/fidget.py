@@ -112,6 +112,12 @@ def body_scale(lm: Landmarks) -> float:
     return float(2.2 * np.median(face_w)) if len(face_w) else float("nan")
 
 
+def head_point(lm: Landmarks) -> np.ndarray:
+    """(T, 2) pixels: the point near the ear canals that nodding hardly moves (NaN if no face)."""
+    sides = (face_px(lm, F.LEFT_CHEEK) + face_px(lm, F.RIGHT_CHEEK))[:, :2] / 2
+    return sides + EAR_BEHIND_SIDES * (sides - face_px(lm, F.NOSE_TIP)[:, :2])
+
+
 def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
     """1-D position tracks in shoulder widths: torso x and y, and each hand's x and y.
 
@@ -121,8 +127,7 @@ def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
     """
     mid = (pose_px(lm, P.LEFT_SHOULDER) + pose_px(lm, P.RIGHT_SHOULDER)) / 2
     mid[~shoulders_in_view(lm)] = np.nan
-    sides = (face_px(lm, F.LEFT_CHEEK) + face_px(lm, F.RIGHT_CHEEK))[:, :2] / 2
-    head = sides + EAR_BEHIND_SIDES * (sides - face_px(lm, F.NOSE_TIP)[:, :2])
+    head = head_point(lm)
     hands = hands_px(lm).mean(axis=2)  # a hand is found whole or not at all
     return {
         "torso_x": mid[:, 0] / scale,

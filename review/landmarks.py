@@ -13,12 +13,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Callable
 
 import cv2
 import numpy as np
-
-from review.video import Frame
 
 
 class PoseLandmark(IntEnum):
@@ -113,6 +110,7 @@ class Landmarks:
     face_box: np.ndarray
     hands: np.ndarray
     frame_size: tuple[int, int]
+    analysed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = len(self.time_s)
@@ -150,7 +148,11 @@ class Landmarks:
 
     @classmethod
     def from_flat(
-        cls, time_s: np.ndarray, flat: np.ndarray, frame_size: tuple[int, int]
+        cls,
+        time_s: np.ndarray,
+        flat: np.ndarray,
+        frame_size: tuple[int, int],
+        analysed: np.ndarray | None = None,
     ) -> Landmarks:
         """Inverse of ``to_flat``."""
         t = len(time_s)
@@ -162,6 +164,7 @@ class Landmarks:
             face_box=parts[2].reshape(t, 4),
             hands=parts[3].reshape(t, 2, N_HAND, 3),
             frame_size=(int(frame_size[0]), int(frame_size[1])),
+            analysed=analysed,
         )
 
     def to_flat(self) -> np.ndarray:
@@ -179,11 +182,13 @@ class Landmarks:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write to a compressed .npz file."""
+        extra = {} if self.analysed is None else {"analysed": self.analysed}
         np.savez_compressed(
             path,
             time_s=self.time_s,
             flat=self.to_flat(),
             frame_size=np.array(self.frame_size),
+            **extra,
         )
 
     @classmethod
@@ -191,7 +196,10 @@ class Landmarks:
         """Read what ``save`` wrote."""
         with np.load(path) as data:
             return cls.from_flat(
-                data["time_s"], data["flat"], tuple(int(v) for v in data["frame_size"])
+                data["time_s"],
+                data["flat"],
+                tuple(int(v) for v in data["frame_size"]),
+                data["analysed"] if "analysed" in data.files else None,
             )
 
 
@@ -260,8 +268,26 @@ class LandmarkExtractor:
             self._holistic.close()
             self._holistic = None
 
-    def row(self, image_bgr: np.ndarray) -> np.ndarray:
-        """Landmarks of one upright BGR frame as a flat float32 row of ROW_SIZE (NaN if absent)."""
+    def reset(self) -> None:
+        """Forget the tracked person: the next frame is analysed as if it were the first."""
+        if self._holistic is not None:
+            self._holistic.reset()
+            # Restart MediaPipe's clock too, so a chunk's result does not depend on what the
+            # same process analysed before it.
+            if hasattr(self._holistic, "_simulated_timestamp"):
+                self._holistic._simulated_timestamp = 0
+
+    def row(self, image_bgr: np.ndarray, time_s: float | None = None) -> np.ndarray:
+        """Landmarks of one upright BGR frame as a flat float32 row of ROW_SIZE (NaN if absent).
+
+        Args:
+            image_bgr: The frame.
+            time_s: Its presentation time. MediaPipe's solutions API stamps every frame 1/30 s
+                after the one before; its landmark smoothing (a One Euro filter, which depends
+                on speed) then misjudges variable frame rates and sampled frames. With the
+                real time (increasing from the last ``reset``) it filters in real time.
+
+        """
         if self._holistic is None:
             raise RuntimeError("LandmarkExtractor must be used inside a `with` block")
         h, w = image_bgr.shape[:2]
@@ -272,6 +298,9 @@ class LandmarkExtractor:
             )
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
+        if time_s is not None and hasattr(self._holistic, "_simulated_timestamp"):
+            # process() adds 1/30 s (33333 us) to this before stamping the frame.
+            self._holistic._simulated_timestamp = round(time_s * 1e6) - 33333
         return results_to_row(self._holistic.process(rgb))
 
 
@@ -306,30 +335,3 @@ def results_to_row(result: object) -> np.ndarray:
     left = _points(result.left_hand_landmarks, N_HAND)
     right = _points(result.right_hand_landmarks, N_HAND)
     return np.concatenate([pose.ravel(), face.ravel(), box, left.ravel(), right.ravel()])
-
-
-def extract(
-    frames: Iterator[Frame],
-    frame_size: tuple[int, int],
-    on_frame: Callable[[Frame], None] | None = None,
-) -> Landmarks:
-    """Run MediaPipe Holistic over every frame, in order.
-
-    Args:
-        frames: Upright frames with times, e.g. from ``review.video.frames``.
-        frame_size: (width, height) of the upright frames.
-        on_frame: Called after each frame (for progress bars).
-
-    Returns:
-        Landmarks with one row per frame.
-
-    """
-    times: list[float] = []
-    rows: list[np.ndarray] = []
-    with quiet_native_stderr(), LandmarkExtractor() as extractor:
-        for frame in frames:
-            rows.append(extractor.row(frame.image))
-            times.append(frame.time_s)
-            if on_frame is not None:
-                on_frame(frame)
-    return Landmarks.stack(times, rows, frame_size)

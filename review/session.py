@@ -79,6 +79,7 @@ class Session:
     fps: float
     landmarks: Landmarks | None = None
     notes: list[str] = field(default_factory=list)
+    mediapipe_frames: int | None = None
 
     @classmethod
     def build(
@@ -103,6 +104,7 @@ class Session:
             frame_size=landmarks.frame_size,
             fps=fps,
             landmarks=landmarks,
+            mediapipe_frames=None if landmarks.analysed is None else int(landmarks.analysed.sum()),
         )
         session.notes = session._notes()
         return session
@@ -166,6 +168,7 @@ class Session:
             "frame_size": [int(self.frame_size[0]), int(self.frame_size[1])],
             "fps": round(self.fps, 3) if math.isfinite(self.fps) else None,
             "frames_analysed": len(self),
+            "mediapipe_frames": self.mediapipe_frames,
             "person_visible_pct": pct("person"),
             "eye_contact_pct": pct("eye_contact"),
             "slumped_pct": pct("slumped"),
@@ -271,6 +274,7 @@ class Session:
             fps=summary.get("fps") or float("nan"),
             landmarks=Landmarks.load(lm_path) if lm_path.exists() else None,
             notes=list(summary.get("notes", [])),
+            mediapipe_frames=summary.get("mediapipe_frames"),
         )
         return session
 

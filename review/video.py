@@ -43,6 +43,7 @@ class VideoInfo:
     fps: float
     duration_s: float
     frame_count: int
+    start_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        rotation = _frame_rotation_probe(container, stream, path)
+        rotation, start_s = _first_frame(container, stream, path)
         width, height = stream.codec_context.width, stream.codec_context.height
         if rotation in (90, 270):
             width, height = height, width
@@ -133,18 +134,19 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             fps=fps,
             duration_s=duration,
             frame_count=int(stream.frames or 0),
+            start_s=start_s,
         )
     finally:
         container.close()
 
 
-def _frame_rotation_probe(
+def _first_frame(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
-) -> int:
-    """Decode the first frame to prove the file decodes, and read its rotation."""
+) -> tuple[int, float]:
+    """Decode the first frame to prove the file decodes; its rotation and presentation time."""
     try:
         for frame in container.decode(stream):
-            return _rotation_from_frame(frame, stream)
+            return _rotation_from_frame(frame, stream), float(frame.time or 0.0)
     except (av.error.FFmpegError, ValueError):
         pass
     raise InputError(
@@ -175,7 +177,12 @@ class DecodeWarning(UserWarning):
     """The recording ended early: frames after a damaged part could not be decoded."""
 
 
-def frames(path: str | os.PathLike[str], info: VideoInfo | None = None) -> Iterator[Frame]:
+def frames(
+    path: str | os.PathLike[str],
+    info: VideoInfo | None = None,
+    start_s: float = 0.0,
+    end_s: float = float("inf"),
+) -> Iterator[Frame]:
     """Stream upright BGR frames with container presentation times, in decode order.
 
     Frames are decoded one at a time; the video is never held in memory. If the file is
@@ -184,9 +191,12 @@ def frames(path: str | os.PathLike[str], info: VideoInfo | None = None) -> Itera
     Args:
         path: The video file.
         info: Its VideoInfo from probe(), to skip probing again.
+        start_s: Yield only frames whose time is at least this (seeks there first).
+        end_s: Stop before the first frame whose time is at least this.
 
     Yields:
-        Frame objects; ``time_s`` is relative to the first frame's presentation time.
+        Frame objects; ``time_s`` is relative to the first frame's presentation time and
+        ``index`` counts from the first frame yielded.
 
     """
     info = info or probe(path)
@@ -194,9 +204,11 @@ def frames(path: str | os.PathLike[str], info: VideoInfo | None = None) -> Itera
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        first_pts: float | None = None
+        if start_s > 0:
+            _seek(container, stream, info.start_s + start_s)
+        step = 1.0 / info.fps if info.fps == info.fps and info.fps > 0 else 1e-3
         index = 0
-        last_time = -1.0
+        last_time = -float("inf")
         decoder = container.decode(stream)
         while True:
             try:
@@ -205,23 +217,37 @@ def frames(path: str | os.PathLike[str], info: VideoInfo | None = None) -> Itera
                 break
             except (av.error.FFmpegError, ValueError) as err:
                 warnings.warn(
-                    f"{info.path}: decoding stopped at frame {index} ({err.__class__.__name__});"
-                    " the rest of the file is damaged and was not analysed.",
+                    f"{info.path}: decoding stopped near {max(last_time, 0):.1f} s "
+                    f"({err.__class__.__name__}); the rest of the file is damaged and was "
+                    "not analysed.",
                     DecodeWarning,
                     stacklevel=2,
                 )
                 break
             t = frame.time
-            if t is None:
-                t = index / info.fps if info.fps == info.fps and info.fps > 0 else float(index)
-            if first_pts is None:
-                first_pts = float(t)
-            time_s = float(t) - first_pts
+            time_s = (float(t) - info.start_s) if t is not None else last_time + step
             if time_s <= last_time:  # a broken or missing timestamp: keep times increasing
-                time_s = last_time + (1.0 / info.fps if info.fps > 0 else 1e-3)
+                time_s = last_time + step
             last_time = time_s
-            image = upright(frame.to_ndarray(format="bgr24"), info.rotation)
-            yield Frame(index=index, time_s=time_s, image=image)
+            if time_s < start_s - 1e-9:
+                continue
+            if time_s >= end_s - 1e-9:
+                break
+            yield Frame(index=index, time_s=time_s, image=_image(frame, info.rotation))
             index += 1
     finally:
         container.close()
+
+
+def _image(frame: av.VideoFrame, rotation: int) -> np.ndarray:
+    return upright(frame.to_ndarray(format="bgr24"), rotation)
+
+
+def _seek(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, time_s: float
+) -> None:
+    """Seek to the last keyframe at or before ``time_s`` (container clock); stay put on failure."""
+    try:
+        container.seek(int(time_s / stream.time_base), stream=stream, backward=True)
+    except (av.error.FFmpegError, ValueError, OverflowError):
+        container.seek(0)
