@@ -1,0 +1,475 @@
+"""The posture report: one self-contained HTML file a candidate reads in a minute.
+
+``render_html`` fills the template (``review/templates/report.html.j2``) with the verdicts
+of ``review.verdicts``, the timeline and the key-frame stills, all embedded as data URIs
+(pure: no file is read or written); ``write_report`` grabs the key frames from the recording
+and writes the file, and ``remake_report`` does the same from a saved analysis folder (the
+edges).
+
+The report loads nothing from anywhere (no scripts, fonts, styles or images by URL), so it
+can be emailed or opened offline years later, and prints to PDF from a browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from review import fidget, gaze, slump, touch, verdicts
+from review.errors import InputError
+from review.events import runs
+from review.keyframes import (
+    FramesUnavailable,
+    Moment,
+    check_same_recording,
+    choose_moments,
+    grab_frames,
+)
+from review.plots import LANES, mmss
+from review.reference import UPRIGHT_PERCENTILE
+from review.session import Session
+from review.verdicts import duration_text, habit_results, span_text
+
+if TYPE_CHECKING:
+    import jinja2
+
+#: Key-frame stills are scaled down to at most this width (pixels) to keep the file small.
+STILL_MAX_WIDTH = 720
+#: JPEG quality of the stills.
+STILL_JPEG_QUALITY = 85
+
+
+# Figures ------------------------------------------------------------------------------------
+
+#: How the key moments' numbers are drawn on the timeline.
+_MARKER = {"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "black", "lw": 0.8}
+
+
+def timeline_png(session: Session, moments: list[Moment]) -> bytes:
+    """The timeline as PNG: one lane per habit, events shaded, m:ss axis, key moments numbered.
+
+    The lanes are ``review.plots.draw_timeline``'s; stretches with nobody in view are also
+    hatched here, so that they differ from "could not judge" in print and in grey scale.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from review.plots import NO_PERSON, NOT_JUDGED, draw_timeline
+
+    fig, ax = plt.subplots(figsize=(8, 2.9), dpi=150)
+    draw_timeline(ax, session)
+    t = session.time_s
+    if len(t):
+        edges = np.append(t, t[0] + session.duration_s)
+        for a, b in runs(session.columns["person"] != 1.0):
+            ax.axvspan(
+                edges[a], edges[b + 1], facecolor="none", edgecolor=NO_PERSON, hatch="///", lw=0
+            )
+    lane_of = {column: len(LANES) - 1 - k for k, (column, _l, _c) in enumerate(LANES)}
+    for number, moment in enumerate(moments, start=1):
+        ax.annotate(
+            str(number),
+            (moment.time_s, lane_of[moment.column]),
+            ha="center",
+            va="center",
+            fontsize=7,
+            fontweight="bold",
+            bbox=_MARKER,
+        )
+    ax.tick_params(labelsize=9)
+    ax.xaxis.label.set_size(9)
+    handles = [Patch(color=c, label=label) for _col, label, c in LANES]
+    handles += [
+        Patch(color=NOT_JUDGED, label="Could not judge"),
+        Patch(facecolor=NO_PERSON, alpha=0.35, hatch="///", label="Nobody in view"),
+    ]
+    if moments:
+        handles.append(Patch(facecolor="white", edgecolor="black", label="Key moment (number)"))
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """``data:`` URI of some bytes."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@dataclass(frozen=True)
+class Still:
+    """A key moment with its picture.
+
+    Attributes:
+        moment: The key moment.
+        jpeg: The annotated frame, JPEG bytes.
+
+    """
+
+    moment: Moment
+    jpeg: bytes
+
+
+def still_jpeg(image: np.ndarray) -> bytes:
+    """A BGR image scaled down to STILL_MAX_WIDTH and encoded as JPEG."""
+    import cv2
+
+    h, w = image.shape[:2]
+    if w > STILL_MAX_WIDTH:
+        size = (STILL_MAX_WIDTH, round(h * STILL_MAX_WIDTH / w))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, STILL_JPEG_QUALITY])
+    if not ok:  # pragma: no cover - OpenCV encodes any uint8 BGR image
+        raise ValueError("could not encode a still as JPEG")
+    return buf.tobytes()
+
+
+#: What a key moment shows, by habit column.
+MOMENT_TITLES = {
+    "eye_contact": "Looking away",
+    "slumped": "Slumped",
+    "fidgeting": "Fidgeting",
+    "self_touch": "Touching your face",
+}
+#: What is drawn on a key moment's picture, by habit column.
+DRAWN = {
+    "eye_contact": "The arrow points where your gaze went, compared with looking at the lens "
+    "(a dot means straight at it; orange means looking away).",
+    "slumped": "The blue line is your shoulder line; the dashed line shows how high your nose "
+    "sits when you are upright.",
+    "fidgeting": f"The green trail follows your shoulders and hands over the "
+    f"{fidget.WINDOW_S:.0f} seconds around this moment.",
+    "self_touch": "Your hands are drawn in pink; the dashed box is the area that counts as "
+    "your face and hair.",
+}
+_RANK = {1: "longest", 2: "2nd longest", 3: "3rd longest"}
+
+
+def caption(moment: Moment, number: int) -> str:
+    """E.g. "(2) Slumped at 0:11. Longest stretch: 0:05-0:12 (7 s)"."""
+    which = _RANK.get(moment.rank, f"{moment.rank}th longest")
+    return (
+        f"({number}) {MOMENT_TITLES[moment.column]} at {mmss(moment.time_s)}. "
+        f"{which.capitalize()} stretch: {span_text(moment.event)}"
+    )
+
+
+# The HTML -----------------------------------------------------------------------------------
+
+
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("review", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _reference_rows(session: Session) -> list[tuple[str, str]]:
+    ref = session.reference
+    gaze_ref = (
+        "not measured (eyes never seen)"
+        if ref.gaze_yaw_deg is None or ref.gaze_pitch_deg is None
+        else f"{ref.gaze_yaw_deg:+.1f}\u00b0 / {ref.gaze_pitch_deg:+.1f}\u00b0"
+    )
+    return [
+        (
+            "Upright: nose height above the shoulder line, in shoulder widths",
+            "not measured (shoulders never in view)"
+            if ref.upright_neck_ratio is None
+            else f"{ref.upright_neck_ratio:.2f}",
+        ),
+        (
+            "Looking at the lens: gaze sideways (+ right in the picture) / up-down (+ down)",
+            gaze_ref,
+        ),
+        (
+            "Eyes open: usual lid gap / eye width",
+            "not measured (eyes never seen)"
+            if ref.eye_openness is None
+            else f"{ref.eye_openness:.2f}",
+        ),
+    ]
+
+
+def _method() -> dict[str, dict[str, float]]:
+    """The detectors' own constants, quoted in "How this was measured"."""
+    return {
+        "eye": {
+            "side": gaze.MAX_SIDEWAYS_DEG,
+            "up": gaze.MAX_UP_DEG,
+            "down": gaze.MAX_DOWN_DEG,
+            "away_s": gaze.MIN_AWAY_S,
+            "blink_s": gaze.MAX_BLINK_S,
+            "closed_pct": 100 * gaze.CLOSED_RATIO,
+        },
+        "slump": {
+            "on_pct": 100 * slump.SLUMP_ON,
+            "off_pct": 100 * slump.SLUMP_OFF,
+            "min_s": slump.MIN_SLUMP_S,
+            "upright_percentile": UPRIGHT_PERCENTILE,
+        },
+        "fidget": {
+            "swing_pct": 100 * fidget.MIN_SWING,
+            "window_s": fidget.WINDOW_S,
+            "turns": fidget.MIN_TURNS,
+            "hand_turns": fidget.MIN_HAND_TURNS,
+            "min_s": fidget.MIN_FIDGET_S,
+        },
+        "touch": {
+            "points": touch.MIN_HAND_POINTS,
+            "top_pct": 100 * touch.TOP_MARGIN,
+            "side_pct": 100 * touch.SIDE_MARGIN,
+            "bottom_pct": 100 * touch.BOTTOM_MARGIN,
+            "min_s": touch.MIN_TOUCH_S,
+        },
+        "verdict": {"min_judged_s": verdicts.MIN_JUDGED_S},
+    }
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("review")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "(development copy)"
+
+
+def render_html(
+    session: Session,
+    stills: list[Still] | None = None,
+    moments: list[Moment] | None = None,
+    frames_note: str | None = None,
+    made_on: datetime.date | None = None,
+) -> str:
+    """The report as one self-contained HTML string (pure: reads and writes no file).
+
+    Args:
+        session: The analysis.
+        stills: Key-frame pictures of (some of) ``moments``; None when the recording was not
+            available.
+        moments: The key moments (default: ``choose_moments(session)``), numbered in this
+            order on the timeline and under the pictures.
+        frames_note: One line saying why the key frames are missing, shown in the report.
+        made_on: Date shown as the report's date (default: none shown).
+
+    Returns:
+        The HTML document.
+
+    """
+    moments = choose_moments(session) if moments is None else moments
+    pictures = {(s.moment.column, s.moment.rank): s.jpeg for s in stills or []}
+    results = habit_results(session)
+    groups = []
+    for result in results:
+        items = [
+            {
+                "caption": caption(m, number),
+                "src": data_uri(pictures[(m.column, m.rank)], "image/jpeg")
+                if (m.column, m.rank) in pictures
+                else None,
+            }
+            for number, m in enumerate(moments, start=1)
+            if m.column == result.column
+        ]
+        if items:
+            groups.append({"result": result, "items": items, "drawn": DRAWN[result.column]})
+    summary = session.summary
+    context = {
+        "video_name": os.path.basename(session.video) or "(unnamed recording)",
+        "video": session.video,
+        "duration": mmss(session.duration_s),
+        "duration_text": duration_text(session.duration_s),
+        "frames": len(session),
+        "mediapipe_frames": session.mediapipe_frames,
+        "frame_size": f"{session.frame_size[0]}\u00d7{session.frame_size[1]}",
+        "fps": summary["fps"],
+        "made_on": f"{made_on.day} {made_on:%B %Y}" if made_on else None,
+        "results": results,
+        "good": [r.title for r in results if r.verdict == "good"],
+        "work": [r.title for r in results if r.verdict == "work"],
+        "unknown": [r.title for r in results if r.verdict == "unknown"],
+        "timeline_src": data_uri(timeline_png(session, moments), "image/png"),
+        "groups": groups,
+        "no_moments": [r.title for r in results if r.column not in {m.column for m in moments}],
+        "frames_note": frames_note,
+        "person_pct": summary["person_visible_pct"] or 0.0,
+        "notes": session.notes,
+        "reference": session.reference,
+        "reference_rows": _reference_rows(session),
+        "m": _method(),
+        "version": _version(),
+    }
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+# Writing (the edges) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportWritten:
+    """Where the report went, and why it has no key frames if so.
+
+    Attributes:
+        path: The report file.
+        note: One line saying why the key frames are missing, or None.
+
+    """
+
+    path: Path
+    note: str | None = None
+
+
+def make_stills(
+    session: Session, video_path: str | os.PathLike[str], moments: list[Moment]
+) -> list[Still]:
+    """Decode the key moments' frames from the recording and draw each one's habit on it.
+
+    Raises:
+        FramesUnavailable: The recording cannot be read or does not match the analysis.
+
+    """
+    from review.annotate import Overlay, draw
+
+    if not moments:
+        return []
+    half = fidget.WINDOW_S / 2
+    overlay = Overlay(session, track_before_s=half, track_after_s=half)
+    check_same_recording(video_path, session)
+    images = grab_frames(video_path, [m.index for m in moments], session.time_s)
+    return [
+        Still(m, still_jpeg(draw(images[m.index], overlay.at(m.index), focus=m.column)))
+        for m in moments
+    ]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside ``path`` under a hidden name, then move into place (never half-written)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_report(
+    session: Session,
+    path: str | os.PathLike[str],
+    video: str | os.PathLike[str] | None = None,
+    made_on: datetime.date | None = None,
+) -> ReportWritten:
+    """Write report.html for a session, with key frames from the recording when it is found.
+
+    Args:
+        session: The analysis (with landmarks, for the key frames).
+        path: The report file to write (replaced atomically).
+        video: The recording (default: ``session.video``). When it is missing or does not
+            match the analysis, the report is written without key frames and says why.
+        made_on: Date shown in the report (default: today).
+
+    Returns:
+        The path and, if the key frames are missing, a one-line note why.
+
+    Example:
+        >>> import review
+        >>> from review.report import write_report
+        >>> session = review.load("answer_review")  # doctest: +SKIP
+        >>> write_report(session, "answer_review/report.html")  # doctest: +SKIP
+
+    """
+    path = Path(path)
+    video = Path(video if video is not None else session.video)
+    moments = choose_moments(session)
+    stills: list[Still] = []
+    note = None
+    if moments:
+        if session.landmarks is None:
+            note = "The landmarks (landmarks.npz) are missing, so this report has no key frames."
+        elif not video.is_file():
+            note = f"The recording was not found at {video}, so this report has no key frames."
+        else:
+            try:
+                stills = make_stills(session, video, moments)
+            except FramesUnavailable as err:
+                note = f"{err}, so this report has no key frames."
+    html = render_html(
+        session,
+        stills=stills,
+        moments=moments,
+        frames_note=note,
+        made_on=made_on or datetime.date.today(),
+    )
+    _write_atomically(path, html)
+    return ReportWritten(path, note)
+
+
+def find_video(folder: Path, recorded: str) -> Path | None:
+    """The recording of a saved analysis: where summary.json says, else beside the folder.
+
+    ``review analyse`` records the path as it was given, perhaps relative to where it ran;
+    its default output folder sits beside the video, so the folder's parent is tried next.
+    """
+    if not recorded:
+        return None
+    as_recorded = Path(recorded)
+    for candidate in (as_recorded, folder.parent / as_recorded.name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def remake_report(
+    folder: str | os.PathLike[str], video: str | os.PathLike[str] | None = None
+) -> ReportWritten:
+    """Re-make report.html in a folder written by ``review analyse``.
+
+    Args:
+        folder: The analysis folder (summary.json, frames.csv, landmarks.npz).
+        video: The recording, if it has moved since the analysis.
+
+    Returns:
+        The report's path and, if the key frames are missing, a one-line note why.
+
+    Raises:
+        InputError: The folder is not an analysis folder, or ``video`` does not exist.
+
+    """
+    import json
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder. Give the folder `review analyse` wrote.")
+    for name in ("summary.json", "frames.csv", "landmarks.npz"):
+        if not (folder / name).is_file():
+            raise InputError(
+                f"{folder}: not a complete analysis folder (no {name}). Give the folder "
+                "`review analyse` wrote, or analyse the recording again."
+            )
+    if video is not None and not Path(video).is_file():
+        raise InputError(f"{video}: no such file. Give the recording's current path.")
+    try:
+        session = Session.load(folder)
+    except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError) as err:
+        raise InputError(
+            f"{folder}: the analysis files are damaged ({err.__class__.__name__}); "
+            "analyse the recording again."
+        ) from None
+    found = Path(video) if video is not None else find_video(folder, session.video)
+    return write_report(session, folder / "report.html", video=found or session.video)
