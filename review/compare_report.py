@@ -1,0 +1,347 @@
+"""Writing a comparison: comparison.json, comparison.png and a self-contained comparison.html.
+
+The page embeds its images as data URIs and has no scripts or external links, so it can be
+mailed, archived or printed as one file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from review.compare import HABIT_RULES
+from review.plots import mmss
+from review.session import Session
+
+#: Template of the page, under review/templates/.
+TEMPLATE = "compare.html.j2"
+#: Key frames shown per habit and session (the longest events).
+KEYFRAMES_PER_HABIT = 1
+
+OUTPUT_FILES = ("comparison.json", "comparison.png", "comparison.html")
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """A still of one session to show on the page.
+
+    Attributes:
+        side: "before" or "after".
+        column: Habit column ("eye_contact", "slumped", "fidgeting", "self_touch").
+        time_s: Time of the frame in its recording, seconds.
+        caption: Plain-language caption.
+        jpeg: The still, JPEG bytes.
+
+    """
+
+    side: str
+    column: str
+    time_s: float
+    caption: str
+    jpeg: bytes
+
+
+def keyframes(
+    session: Session, side: str, folder: Path | None = None
+) -> tuple[list[KeyFrame], str | None]:
+    """Stills of a session's key moments: its longest event of each habit, habit drawn on.
+
+    Reuses the posture report's pieces: review.keyframes chooses the moments and
+    review.report.make_stills decodes and annotates them.
+
+    Args:
+        session: The session (with landmarks, to draw on the stills).
+        side: "before" or "after" (kept on each KeyFrame).
+        folder: Its results folder, to find a recording saved beside it.
+
+    Returns:
+        (stills, problem): problem is a sentence when the stills could not be made
+        (no landmarks, recording moved or changed), else None.
+
+    """
+    from review import report
+    from review.keyframes import FramesUnavailable, choose_moments
+
+    moments = choose_moments(session, per_habit=KEYFRAMES_PER_HABIT)
+    if not moments:
+        return [], None
+    if session.landmarks is None:
+        return [], "the landmarks (landmarks.npz) are missing, so no stills are shown"
+    video = report.find_video(folder, session.video) if folder is not None else None
+    if video is None and Path(session.video).is_file():
+        video = Path(session.video)
+    if video is None:
+        return [], f"the recording {session.video} was not found, so no stills are shown"
+    try:
+        made = report.make_stills(session, video, moments)
+    except FramesUnavailable as err:
+        return [], f"no stills: {err}"
+    out = []
+    for still in made:
+        m = still.moment
+        what = "Looking away" if m.column == "eye_contact" else HABIT_RULES[m.column].label
+        caption = f"{what} at {mmss(m.time_s)}: the longest, {report.span_text(m.event)}"
+        out.append(KeyFrame(side, m.column, m.time_s, caption, still.jpeg))
+    return out, None
+
+
+def _figure_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not judged"
+    return f"{value:.0f}%" if unit == "%" else f"{value:.1f} per min"
+
+
+def _change_text(habit: dict[str, Any]) -> str:
+    change = habit["change"]
+    if change is None:
+        return "-"
+    if change == 0:
+        return "no change"
+    if habit["unit"] == "%":
+        return f"{change:+.0f} points"
+    return f"{change:+.1f} per min"
+
+
+def headline(name: str, habit: dict[str, Any]) -> str:
+    """One line about one habit, e.g. "Slumped: 44% -> 0% of the time (-44 points)"."""
+    before = _figure_text(habit["before"], habit["unit"])
+    after = _figure_text(habit["after"], habit["unit"])
+    of_time = " of the time" if habit["unit"] == "%" else ""
+    return f"{habit['label']}: {before} \u2192 {after}{of_time} ({_change_text(habit)})"
+
+
+def render_html(
+    comparison: dict[str, Any],
+    figure_png: bytes,
+    stills: list[KeyFrame] | None = None,
+    stills_problems: list[str] | None = None,
+) -> str:
+    """The comparison page as one self-contained HTML string.
+
+    Args:
+        comparison: The result of ``review.compare.compare``.
+        figure_png: comparison.png's bytes (embedded).
+        stills: Key frames of both sessions (None or empty: the section is left out).
+        stills_problems: Sentences saying why stills are missing, shown on the page.
+
+    """
+    import jinja2
+
+    from review.report import data_uri
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("review", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    habits = comparison["habits"]
+    rows = [
+        {
+            "name": name,
+            "label": h["label"],
+            "before": _figure_text(h["before"], h["unit"]),
+            "after": _figure_text(h["after"], h["unit"]),
+            "change": _change_text(h),
+            "interval": "-"
+            if h["interval"] is None
+            else f"{h['interval'][0]:+g} to {h['interval'][1]:+g}",
+            "better_when": h["better_when"],
+            "verdict": h["verdict"],
+            "reason": h["reason"],
+            "headline": headline(name, h),
+        }
+        for name, h in habits.items()
+    ]
+    by_habit = []
+    for name, rule in HABIT_RULES.items():
+        pair = {
+            side: [
+                {"uri": data_uri(s.jpeg, "image/jpeg"), "caption": s.caption}
+                for s in (stills or [])
+                if s.side == side and s.column == name
+            ]
+            for side in ("before", "after")
+        }
+        if pair["before"] or pair["after"]:
+            by_habit.append({"label": rule.label, **pair})
+    return env.get_template(TEMPLATE).render(
+        before=comparison["before"],
+        after=comparison["after"],
+        before_name=os.path.basename(comparison["before"]["video"]),
+        after_name=os.path.basename(comparison["after"]["video"]),
+        before_length=mmss(comparison["before"]["duration_s"]),
+        after_length=mmss(comparison["after"]["duration_s"]),
+        improved=[r for r in rows if r["verdict"] == "better"],
+        worse=[r for r in rows if r["verdict"] == "worse"],
+        unchanged=[r for r in rows if r["verdict"] in ("same", "unknown")],
+        rows=rows,
+        reference=comparison["reference"],
+        notes=comparison.get("notes", []),
+        method=comparison["method"],
+        figure_uri=data_uri(figure_png, "image/png"),
+        stills=by_habit,
+        stills_problems=stills_problems or [],
+        thresholds=_thresholds(),
+    )
+
+
+def _thresholds() -> str:
+    pct = {r.min_meaningful for r in HABIT_RULES.values() if r.kind == "percent"}
+    rate = {r.min_meaningful for r in HABIT_RULES.values() if r.kind == "per_minute"}
+    parts = [f"{v:g} percentage points of time" for v in sorted(pct)]
+    parts += [f"{v:g} touch{'es' if v != 1 else ''} per minute" for v in sorted(rate)]
+    return " or ".join(parts)
+
+
+def write_comparison(
+    out_dir: str | os.PathLike[str],
+    before: Session,
+    after: Session,
+    comparison: dict[str, Any],
+    stills: list[KeyFrame] | None = None,
+    stills_problems: list[str] | None = None,
+) -> Path:
+    """Write comparison.json, comparison.png and comparison.html into ``out_dir``.
+
+    Written into a temporary folder beside ``out_dir`` and moved into place at the end, so an
+    interrupted run leaves no half-written comparison; an earlier comparison there is replaced.
+
+    Returns:
+        The output folder.
+
+    """
+    from review.plots import comparison_figure
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the results are not
+        (tmp / "comparison.json").write_text(
+            json.dumps(comparison, indent=2, default=_json_default) + "\n"
+        )
+        comparison_figure(before, after, comparison, tmp / "comparison.png")
+        html = render_html(
+            comparison, (tmp / "comparison.png").read_bytes(), stills, stills_problems
+        )
+        (tmp / "comparison.html").write_text(html, encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def format_terminal(comparison: dict[str, Any], out_dir: Path) -> str:
+    """A short plain-text summary of a comparison for the terminal."""
+    b, a = comparison["before"], comparison["after"]
+    lines = [
+        f"Before: {b['video']} ({mmss(b['duration_s'])})   "
+        f"After: {a['video']} ({mmss(a['duration_s'])})"
+    ]
+    ref = comparison["reference"]
+    if ref["same"]:
+        lines.append(f"Both judged against {ref['before']}.")
+    for h in comparison["habits"].values():
+        verdict = "not judged" if h["verdict"] == "unknown" else h["verdict"]
+        lines.append(
+            f"  {h['label']:<14} {_figure_text(h['before'], h['unit']):>13} -> "
+            f"{_figure_text(h['after'], h['unit']):<13} {_change_text(h):>14}   {verdict}"
+        )
+    for note in comparison.get("notes", []):
+        lines.append(f"  note: {note}")
+    lines.append(f"Results in {out_dir}/ (comparison.html, comparison.png, comparison.json)")
+    return "\n".join(lines)
+
+
+def compare_paths(
+    before: str | os.PathLike[str],
+    after: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] = "comparison",
+    calibration: str | os.PathLike[str] | None = None,
+    progress: Any = None,
+    on_analysed: Any = None,
+    with_stills: bool = True,
+) -> dict[str, Any]:
+    """Compare two sessions given as videos or analysis folders, and write the comparison.
+
+    Args:
+        before: The earlier session: a video (analysed now and saved as ``review analyse``
+            would, in VIDEO_review/) or a folder written by ``review analyse``.
+        after: The later session, likewise.
+        out_dir: Folder for comparison.json, comparison.png and comparison.html.
+        calibration: Optional calibration clip: both sessions are judged against its
+            reference (a folder is re-judged from its landmarks.npz).
+        progress: Optional progress-bar factory ``(total_frames, label) -> tick``.
+        on_analysed: Optional callable ``(session, folder)`` called for each video analysed
+            and saved here (the CLI records it in the history).
+        with_stills: Put key-frame stills of both recordings on the page.
+
+    Returns:
+        The comparison (as written to comparison.json).
+
+    Example:
+        >>> from review.compare_report import compare_paths
+        >>> result = compare_paths("monday.mp4", "friday_review", "progress")  # doctest: +SKIP
+        >>> result["improved"]  # doctest: +SKIP
+        ['slumped']
+
+    """
+    from review import analysis, inputs
+    from review.compare import compare
+
+    needs_landmarks = calibration is not None
+    for path in (before, after):
+        inputs.check(path, needs_landmarks=needs_landmarks)
+    reference = analysis.calibrate(calibration, progress) if calibration is not None else None
+    loaded: list[inputs.Loaded] = []
+    for path in (before, after):
+        if loaded and Path(path).resolve() == Path(before).resolve():
+            loaded.append(loaded[0])  # the same session twice: analyse (and record) it once
+            continue
+        item = inputs.load(path, reference, progress)
+        if item.analysed_now and on_analysed is not None:
+            on_analysed(item.session, item.folder)
+        loaded.append(item)
+    b, a = loaded
+    result = compare(b.session, a.session)
+    result["inputs"] = {
+        side: {
+            "given": str(path),
+            "results": str(item.folder),
+            "analysed_now": item.analysed_now,
+            "rejudged_with_calibration": item.rejudged,
+        }
+        for side, path, item in (("before", before, b), ("after", after, a))
+    }
+    stills: list[KeyFrame] = []
+    problems: list[str] = []
+    if with_stills:
+        for side, item in (("before", b), ("after", a)):
+            found, problem = keyframes(item.session, side, item.folder)
+            stills += found
+            if problem:
+                problems.append(f"{side.capitalize()}: {problem}.")
+    write_comparison(out_dir, b.session, a.session, result, stills, problems)
+    return result

@@ -1,0 +1,365 @@
+"""A local history of analysed sessions, in one SQLite file, so progress can be seen over time.
+
+Where: ``--db PATH``, else the ``REVIEW_DB`` environment variable, else the user's data
+folder (``$XDG_DATA_HOME/review/history.sqlite3``, by default ``~/.local/share/review/``, on
+Linux; ``~/Library/Application Support/review/`` on macOS; ``%LOCALAPPDATA%/review/`` on
+Windows). Nothing leaves the machine.
+
+Safe to share between processes and across upgrades:
+
+- The schema carries a version (``PRAGMA user_version``); opening a database migrates it
+  step by step to ``SCHEMA_VERSION`` inside one write transaction, so an older database is
+  upgraded in place and two processes opening it at once do not both migrate it. A database
+  written by a newer ``review`` is refused rather than damaged.
+- WAL journal mode, a busy timeout and one short write transaction per record, so several
+  ``review`` processes writing at once wait for each other instead of failing or losing rows.
+  (WAL needs a local disk: SQLite's WAL does not work on network file systems.)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from review.errors import InputError, ReviewError
+
+#: Environment variable naming the database file (overridden by ``--db``).
+ENV_VAR = "REVIEW_DB"
+#: How long a writer waits for another to finish, seconds.
+BUSY_TIMEOUT_S = 30.0
+
+
+def default_db_path() -> Path:
+    """The history database in the user's data folder (see the module docstring)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        # The XDG spec says a relative path is invalid and must be ignored.
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "review" / "history.sqlite3"
+
+
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database to use: ``explicit`` (``--db``), else ``$REVIEW_DB``, else the default."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR, "")
+    return Path(env) if env else default_db_path()
+
+
+def touches_per_minute(summary: dict[str, Any]) -> float | None:
+    """Face touches per judged minute, from a summary.json dict; None if never judged."""
+    duration = summary.get("duration_s") or 0.0
+    unjudged = (summary.get("not_judged_pct") or {}).get("self_touch", 100.0)
+    minutes = duration * (1.0 - unjudged / 100.0) / 60.0
+    if minutes <= 0:
+        return None
+    return round(summary.get("self_touch_count", 0) / minutes, 2)
+
+
+# Schema and migrations ---------------------------------------------------------------------
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    """Version 1: each analysed session's summary.json as recorded."""
+    conn.execute(
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            recorded_at TEXT NOT NULL,  -- when analysed, UTC, ISO 8601
+            video TEXT NOT NULL,
+            summary_json TEXT NOT NULL
+        )"""
+    )
+
+
+#: Figure columns added in version 2, read from a summary: name -> (SQL type, getter).
+_FIGURES: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
+    "duration_s": ("REAL", lambda s: s.get("duration_s")),
+    "eye_contact_pct": ("REAL", lambda s: s.get("eye_contact_pct")),
+    "slumped_pct": ("REAL", lambda s: s.get("slumped_pct")),
+    "fidgeting_pct": ("REAL", lambda s: s.get("fidgeting_pct")),
+    "self_touch_per_min": ("REAL", touches_per_minute),
+    "reference_source": ("TEXT", lambda s: (s.get("reference") or {}).get("source")),
+}
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Version 2: the figures as columns (listing and plotting need no JSON), back-filled."""
+    conn.execute("ALTER TABLE sessions ADD COLUMN results_dir TEXT")
+    for name, (sql_type, _get) in _FIGURES.items():
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sql_type}")
+    conn.execute("CREATE INDEX sessions_by_time ON sessions (recorded_at, id)")
+    rows = conn.execute("SELECT id, summary_json FROM sessions").fetchall()
+    for row_id, text in rows:
+        values = _figure_values(json.loads(text))
+        sets = ", ".join(f"{name} = ?" for name in _FIGURES)
+        conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
+
+
+#: MIGRATIONS[v] takes a database from version v to v + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _figure_values(summary: dict[str, Any]) -> list[Any]:
+    return [get(summary) for _sql, get in _FIGURES.values()]
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
+    """Bring the database to schema version ``target`` (one write transaction).
+
+    Args:
+        conn: Connection in autocommit mode (``isolation_level=None``).
+        target: Version to reach (tests build older databases with a lower one).
+
+    Raises:
+        ReviewError: The database is from a newer ``review``, or is another program's.
+
+    """
+    if _version(conn) >= target:
+        _refuse_newer(conn)
+        return
+    conn.execute("BEGIN IMMEDIATE")  # take the write lock, then look again
+    try:
+        version = _version(conn)
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise ReviewError(
+                "this SQLite file is not a review history (it holds other tables). "
+                "Choose another file with --db or REVIEW_DB."
+            )
+        for step in range(version, target):
+            MIGRATIONS[step](conn)
+        if version < target:
+            conn.execute(f"PRAGMA user_version = {int(target)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL journal mode, retrying while another process holds the file.
+
+    Changing the journal mode needs the file to itself, and SQLite reports "locked" at once
+    instead of waiting with the busy timeout when two processes create the database together.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _refuse_newer(conn: sqlite3.Connection) -> None:
+    version = _version(conn)
+    if version > SCHEMA_VERSION:
+        raise ReviewError(
+            f"the history database was written by a newer version of review (schema "
+            f"{version}, this one knows up to {SCHEMA_VERSION}). Upgrade review, or use "
+            "another file with --db."
+        )
+
+
+@contextmanager
+def connect(
+    path: str | os.PathLike[str] | None = None, target: int = SCHEMA_VERSION
+) -> Iterator[sqlite3.Connection]:
+    """Open (creating if needed) and migrate the history database; closed on exit.
+
+    Args:
+        path: Database file; None resolves it as ``resolve_db_path`` does.
+        target: Schema version to migrate to (lower only to build old databases in tests).
+
+    Raises:
+        InputError: The path cannot hold a database (a folder, or not writable).
+        ReviewError: The file is not a review history database, or is from a newer review.
+
+    """
+    db = resolve_db_path(path)
+    if db.is_dir():
+        raise InputError(f"{db}: is a folder; the history database must be a file (--db).")
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(db), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except (OSError, sqlite3.Error) as err:
+        raise InputError(
+            f"{db}: cannot open the history database ({err}). Choose another file with --db, "
+            "or skip the history with --no-history."
+        ) from err
+    try:
+        try:
+            _enable_wal(conn)
+            migrate(conn, target)
+        except ReviewError as err:
+            raise ReviewError(f"{db}: {err}") from err
+        yield conn
+    except sqlite3.OperationalError as err:
+        if "locked" in str(err) or "busy" in str(err):
+            raise ReviewError(
+                f"{db}: the history database stayed busy for {BUSY_TIMEOUT_S:.0f} s (another "
+                "program is using it). Try again, or skip it with --no-history."
+            ) from err
+        raise ReviewError(
+            f"{db}: cannot use this history database ({err}). "
+            "Choose another file with --db or REVIEW_DB."
+        ) from err
+    except sqlite3.DatabaseError as err:
+        raise ReviewError(
+            f"{db}: cannot use this history database ({err}). "
+            "Choose another file with --db or REVIEW_DB."
+        ) from err
+    finally:
+        conn.close()
+
+
+def record(
+    summary: dict[str, Any],
+    results_dir: str | os.PathLike[str] | None = None,
+    db: str | os.PathLike[str] | None = None,
+    recorded_at: datetime | None = None,
+) -> int:
+    """Add one analysed session to the history.
+
+    Args:
+        summary: The session's summary (``Session.summary``, as in summary.json).
+        results_dir: Where its results were saved.
+        db: Database file (default: see ``resolve_db_path``).
+        recorded_at: When it was analysed (default: now).
+
+    Returns:
+        The new row's id.
+
+    Example:
+        >>> from review import history
+        >>> history.record(session.summary, "answer_review")  # doctest: +SKIP
+
+    """
+    when = (recorded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    columns = ["recorded_at", "video", "summary_json", "results_dir", *_FIGURES]
+    values = [
+        when.isoformat(timespec="seconds"),
+        str(summary.get("video", "")),
+        json.dumps(summary),
+        None if results_dir is None else str(Path(results_dir).resolve()),
+        *_figure_values(summary),
+    ]
+    with connect(db) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = conn.execute(
+                f"INSERT INTO sessions ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                values,
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return int(cursor.lastrowid)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recorded session.
+
+    Attributes:
+        id: Row id (increasing in the order recorded).
+        recorded_at: When it was analysed (timezone-aware, UTC).
+        video: The analysed recording, as given.
+        results_dir: Its results folder (absolute), or None.
+        duration_s: Length of the recording, seconds.
+        eye_contact_pct: Eye contact, % of judged time (None: not judged).
+        slumped_pct: Slumped, % of judged time.
+        fidgeting_pct: Fidgeting, % of judged time.
+        self_touch_per_min: Face touches per judged minute.
+        reference_source: "session" or "calibration".
+
+    """
+
+    id: int
+    recorded_at: datetime
+    video: str
+    results_dir: str | None
+    duration_s: float | None
+    eye_contact_pct: float | None
+    slumped_pct: float | None
+    fidgeting_pct: float | None
+    self_touch_per_min: float | None
+    reference_source: str | None
+
+
+def entries(db: str | os.PathLike[str] | None = None) -> list[Entry]:
+    """All recorded sessions, oldest first; empty if the database does not exist yet."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        return []
+    fields = [f for f in Entry.__dataclass_fields__]
+    with connect(path) as conn:
+        rows = conn.execute(
+            f"SELECT {', '.join(fields)} FROM sessions ORDER BY recorded_at, id"
+        ).fetchall()
+    out = []
+    for row in rows:
+        data = dict(zip(fields, row))
+        data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
+        out.append(Entry(**data))
+    return out
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, fmt)
+
+
+def format_table(items: list[Entry], width: int = 28) -> str:
+    """The sessions as a plain-text table (local dates; "-" where a habit was not judged)."""
+    header = ["#", "date", "video", "eye contact", "slumped", "fidgeting", "touches/min"]
+    rows = [header]
+    for i, e in enumerate(items, start=1):
+        name = Path(e.video).name or e.video
+        if len(name) > width:
+            name = name[: width - 1] + "…"
+        rows.append(
+            [
+                str(i),
+                e.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                name,
+                _cell(e.eye_contact_pct, ".0f") + ("%" if e.eye_contact_pct is not None else ""),
+                _cell(e.slumped_pct, ".0f") + ("%" if e.slumped_pct is not None else ""),
+                _cell(e.fidgeting_pct, ".0f") + ("%" if e.fidgeting_pct is not None else ""),
+                _cell(e.self_touch_per_min, ".1f"),
+            ]
+        )
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+    left = {1, 2}
+    lines = []
+    for r in rows:
+        cells = [
+            r[c].ljust(widths[c]) if c in left else r[c].rjust(widths[c])
+            for c in range(len(header))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

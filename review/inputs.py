@@ -1,0 +1,146 @@
+"""A Session from what the user names: a folder written by `review analyse`, or a video.
+
+A video is analysed and its results saved beside it as ``review analyse`` would
+(``VIDEO_review/`` with report.html); a folder is loaded. Given a reference (e.g. from one
+calibration clip), both are judged against it: a folder is re-judged from its landmarks.npz.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from review import analysis
+from review.errors import InputError, ReviewError
+from review.reference import Reference
+from review.session import Session
+
+#: Files that make a folder an analysis folder (see review.session).
+REQUIRED = ("summary.json", "frames.csv")
+
+
+@dataclass
+class Loaded:
+    """A session and where it came from.
+
+    Attributes:
+        session: The session (re-judged if a reference was given).
+        folder: Its analysis folder.
+        analysed_now: True if a video was analysed (and saved) for it just now.
+        rejudged: True if a saved analysis was re-judged against a given reference.
+
+    """
+
+    session: Session
+    folder: Path
+    analysed_now: bool
+    rejudged: bool
+
+
+def results_folder(video: str | os.PathLike[str]) -> Path:
+    """Where ``review analyse`` saves a video's results by default: VIDEO's name + _review."""
+    path = Path(video)
+    return path.with_name(path.stem + "_review")
+
+
+def check(path: str | os.PathLike[str], needs_landmarks: bool = False) -> str:
+    """Check that ``path`` is something to compare, before any work is done.
+
+    Args:
+        path: A video or an analysis folder.
+        needs_landmarks: A folder must hold landmarks.npz (it will be re-judged).
+
+    Returns:
+        "folder" or "video".
+
+    Raises:
+        InputError: It is missing, a folder without an analysis, or not a video.
+
+    """
+    from review import video
+
+    p = Path(path)
+    if p.is_dir():
+        missing = [name for name in REQUIRED if not (p / name).is_file()]
+        if missing:
+            raise InputError(
+                f"{p}: is a folder but not one written by `review analyse` (no {missing[0]}). "
+                "Give a video or an analysis folder."
+            )
+        if needs_landmarks and not (p / "landmarks.npz").is_file():
+            raise InputError(
+                f"{p}: has no landmarks.npz, so it cannot be re-judged against the "
+                "calibration clip. Give the video instead."
+            )
+        return "folder"
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder.")
+    video.probe(p)
+    return "video"
+
+
+def load(
+    path: str | os.PathLike[str],
+    reference: Reference | None = None,
+    progress: analysis.ProgressFactory | None = None,
+) -> Loaded:
+    """The session of a video or analysis folder, judged against ``reference`` if given.
+
+    Args:
+        path: A video (analysed now, results saved in ``results_folder(path)``) or a folder
+            written by ``review analyse``.
+        reference: Reference to judge against (e.g. ``review.calibrate(clip)``); None keeps a
+            folder's own judgement and lets a video's reference be inferred from itself.
+        progress: Optional progress-bar factory for the analysis of a video.
+
+    Returns:
+        The Loaded session.
+
+    Raises:
+        InputError: See ``check``.
+        ReviewError: A video in which no frame could be analysed.
+
+    """
+    p = Path(path)
+    if check(p, needs_landmarks=reference is not None) == "folder":
+        session = load_folder(p)
+        if reference is None:
+            return Loaded(session, p, analysed_now=False, rejudged=False)
+        assert session.landmarks is not None  # check() made sure landmarks.npz is there
+        rejudged = analysis.analyse_landmarks(
+            session.landmarks, reference, video_path=session.video, fps=session.fps
+        )
+        return Loaded(rejudged, p, analysed_now=False, rejudged=True)
+    lm, info = analysis.landmarks_of(p, progress)
+    session = analysis.analyse_landmarks(lm, reference, video_path=str(p), fps=info.fps)
+    if len(session) == 0:
+        raise ReviewError(f"{p}: no frame could be analysed.")
+    folder = save_results(session, results_folder(p), p)
+    return Loaded(session, folder, analysed_now=True, rejudged=False)
+
+
+def load_folder(folder: Path) -> Session:
+    """Load an analysis folder; a damaged one is an InputError, not a traceback."""
+    import json
+
+    try:
+        return Session.load(folder)
+    except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError) as err:
+        raise InputError(
+            f"{folder}: the analysis files are damaged ({err.__class__.__name__}); "
+            "analyse the recording again."
+        ) from None
+
+
+def save_results(session: Session, folder: Path, video: Path) -> Path:
+    """Save a video's results as ``review analyse`` does: the folder and its report.html.
+
+    Keep in step with the ``analyse`` command (review/cli.py).
+    """
+    from review.report import write_report
+
+    def report(tmp: Path, saved: Session) -> None:
+        write_report(saved, tmp / "report.html", video=video)
+
+    return session.save(folder, extra=report)
