@@ -1,0 +1,251 @@
+"""Writing a recording with each frame's real capture time (variable frame rate), atomically.
+
+Webcams often deliver fewer frames than they claim, and unevenly. A writer that assumes a
+fixed rate (``cv2.VideoWriter``) stretches or squeezes time; this one gives every frame the
+presentation time it was captured at, in milliseconds, so the file plays back (and is
+analysed) at the speed it happened. H.264 (libx264) in yuv420p, without B-frames, so that
+packets leave the encoder in presentation order and each frame's duration is exactly the
+gap to the next one.
+
+The file is written beside the target under a hidden temporary name and moved into place by
+``close()``; ``abort()`` (or an exception inside ``with``) removes it, so the target is
+never half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from review.errors import InputError, ReviewError
+
+#: Container format by file extension.
+FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+#: Presentation times are counted in milliseconds.
+TIME_BASE = Fraction(1, 1000)
+#: libx264 settings: fast enough for 1080p in real time on a laptop, visually clean.
+X264_OPTIONS = {"preset": "veryfast", "crf": "20", "bf": "0"}
+
+
+def next_pts(time_s: float, previous_pts: int | None) -> int:
+    """The presentation time in milliseconds for a frame captured at ``time_s``.
+
+    Rounded to the millisecond and kept strictly after the previous frame's, so two frames
+    stamped within the same millisecond (or a clock that stepped back) stay in order.
+
+    Args:
+        time_s: Capture time in seconds since the first frame.
+        previous_pts: The previous frame's presentation time, or None for the first frame.
+
+    Returns:
+        Presentation time in units of TIME_BASE (ms).
+
+    """
+    pts = int(round(max(0.0, float(time_s)) * 1000))
+    if previous_pts is not None and pts <= previous_pts:
+        pts = previous_pts + 1
+    return pts
+
+
+def even_crop(image: np.ndarray) -> np.ndarray:
+    """Drop a last row or column so both sides are even, as yuv420p requires."""
+    h, w = image.shape[:2]
+    return image[: h - h % 2, : w - w % 2]
+
+
+def check_target(path: str | os.PathLike[str]) -> Path:
+    """Check that a recording can be written at ``path`` before the camera starts.
+
+    Raises:
+        InputError: Unknown extension, the path is a folder, or its folder is missing or
+            not writable.
+
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(
+            f"{path}: unknown recording format {path.suffix or '(no extension)'!r}. "
+            "Give a name ending in .mp4 (or .mov, .mkv)."
+        )
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder. Give a file name for the recording, e.g. -o answer.mp4"
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder. Create it first or choose another -o.")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{folder}: cannot write there (permission denied). Choose another -o.")
+    return path
+
+
+def _create_temp(target: Path) -> Path:
+    """A new empty hidden file beside ``target``, with the usual permissions (umask)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    while True:
+        tmp = folder / f".{target.name}.{secrets.token_hex(4)}.part"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+
+
+class TimedVideoWriter:
+    """H.264 writer taking BGR frames with their capture times (seconds since the first).
+
+    Use as a context manager: leaving the block normally finishes the file and moves it into
+    place; leaving it with an exception removes the temporary file.
+
+    Example:
+        >>> with TimedVideoWriter("answer.mp4", nominal_fps=30) as w:  # doctest: +SKIP
+        ...     w.write(image, 0.0)
+        ...     w.write(image2, 0.041)
+
+    Attributes:
+        path: The target file.
+        frames: Frames written so far.
+
+    """
+
+    def __init__(self, path: str | os.PathLike[str], nominal_fps: float = 30.0) -> None:
+        """Prepare to write ``path`` (nothing is created until the first frame).
+
+        Args:
+            path: Target file; its extension picks the container (see FORMATS).
+            nominal_fps: The rate the source claims; only a hint for players, every frame
+                keeps its own timestamp.
+
+        """
+        self.path = check_target(path)
+        self.frames = 0
+        self._fps = nominal_fps if nominal_fps and nominal_fps == nominal_fps else 30.0
+        self._tmp: Path | None = None
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.video.stream.VideoStream | None = None
+        self._size: tuple[int, int] | None = None
+        self._pts: list[int] = []
+        self._pending: list[av.Packet] = []
+        self.metadata: dict[str, str] = {}
+
+    def __enter__(self) -> TimedVideoWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    @property
+    def last_time_s(self) -> float:
+        """Presentation time of the last frame written, seconds (NaN before any)."""
+        return self._pts[-1] / 1000 if self._pts else float("nan")
+
+    def _open(self, width: int, height: int) -> None:
+        self._tmp = _create_temp(self.path)
+        tmp = os.fspath(self._tmp)
+        fmt = FORMATS[self.path.suffix.lower()]
+        # The index at the front, so a browser (the HTML report) can play it while loading.
+        options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
+        self._container = av.open(tmp, mode="w", format=fmt, options=options)
+        for key, value in self.metadata.items():
+            self._container.metadata[key] = value
+        rate = Fraction(self._fps).limit_denominator(1001)
+        stream = self._container.add_stream("libx264", rate=rate)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = TIME_BASE
+        stream.codec_context.time_base = TIME_BASE
+        stream.options = dict(X264_OPTIONS)
+        self._stream = stream
+        self._size = (width, height)
+
+    def write(self, image: np.ndarray, time_s: float) -> int:
+        """Encode one BGR frame captured ``time_s`` seconds after the first.
+
+        Args:
+            image: (H, W, 3) uint8 BGR; every frame must have the first frame's size.
+            time_s: Capture time; frames must come in capture order.
+
+        Returns:
+            The presentation time given to the frame, in milliseconds.
+
+        """
+        image = even_crop(image)
+        h, w = image.shape[:2]
+        if self._container is None:
+            self._open(w, h)
+        elif (w, h) != self._size:
+            raise ReviewError(
+                f"the camera changed its picture size during recording ({self._size} -> "
+                f"{(w, h)}); record again."
+            )
+        pts = next_pts(time_s, self._pts[-1] if self._pts else None)
+        self._pts.append(pts)
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+        frame.pts = pts
+        frame.time_base = TIME_BASE
+        self._mux(self._stream.encode(frame))
+        self.frames += 1
+        return pts
+
+    def _durations(self, final: bool) -> dict[int, int]:
+        """Each frame's duration (gap to the next frame); the last one's at the end only."""
+        pts = self._pts
+        out = {a: b - a for a, b in zip(pts, pts[1:])}
+        if final and pts:
+            gaps = np.diff(pts)
+            out[pts[-1]] = int(np.median(gaps)) if len(gaps) else int(round(1000 / self._fps))
+        return out
+
+    def _mux(self, packets: list[av.Packet], final: bool = False) -> None:
+        """Mux packets in order once their durations are known (the next frame has come)."""
+        self._pending.extend(packets)
+        durations = self._durations(final)
+        while self._pending:
+            packet = self._pending[0]
+            if packet.pts is not None:
+                if packet.pts not in durations:
+                    break
+                packet.duration = durations[packet.pts]
+            self._container.mux(self._pending.pop(0))
+
+    def close(self) -> Path | None:
+        """Finish the file and move it into place.
+
+        Returns:
+            The target path, or None if no frame was written (then no file is left).
+
+        """
+        if self._container is None:
+            return None
+        try:
+            self._mux(self._stream.encode(None), final=True)
+            self._container.close()
+            self._container = None
+            os.replace(self._tmp, self.path)
+        except BaseException as err:
+            self.abort()
+            if isinstance(err, (OSError, av.error.FFmpegError)):
+                raise ReviewError(f"{self.path}: could not finish the recording ({err}).") from None
+            raise
+        self._tmp = None
+        return self.path
+
+    def abort(self) -> None:
+        """Stop writing and remove the temporary file; the target is left as it was."""
+        if self._container is not None:
+            try:
+                self._container.close()
+            except Exception:  # noqa: BLE001 - the file is being thrown away anyway
+                pass
+            self._container = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
