@@ -24,29 +24,31 @@ class _Stderr:
         sys.stderr.flush()
 
 
-def _progress(enabled: bool) -> Callable[[int, str], Callable[[], None]] | None:
+def _progress(
+    enabled: bool, verb: str = "Analysing"
+) -> Callable[[int, str], Callable[[int], None]] | None:
     """A tqdm progress-bar factory for analysis.landmarks_of, or None when disabled."""
     if not enabled:
         return None
 
-    def factory(total: int, label: str) -> Callable[[], None]:
+    def factory(total: int, label: str) -> Callable[[int], None]:
         from tqdm import tqdm
 
         bar = tqdm(
             total=total or None,
-            desc=f"Analysing {label}",
+            desc=f"{verb} {label}",
             unit="frame",
             leave=False,
             file=_Stderr(),
             dynamic_ncols=True,
         )
 
-        def tick() -> None:
-            bar.update(1)
+        def update(done: int) -> None:
+            bar.update(done - bar.n)
             if total and bar.n >= total:
                 bar.close()
 
-        return tick
+        return update
 
     return factory
 
@@ -67,6 +69,10 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     for note in summary.get("notes", []):
         click.echo(f"  note: {note}")
     click.echo(f"Results in {out_dir}/")
+    if (out_dir / "annotated.mp4").is_file():
+        click.echo(f"Annotated video: {out_dir / 'annotated.mp4'}")
+    if (out_dir / "report.html").is_file():
+        click.echo(f"Report: {out_dir / 'report.html'}")
 
 
 class _Group(click.Group):
@@ -86,7 +92,7 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="review")
 def main() -> None:
-    r"""Review a recorded interview practice answer, on your own machine.
+    """Review a recorded interview practice answer, on your own machine.
 
     Finds the nonverbal habits interviewers notice: poor eye contact, slumping, fidgeting
     and touching your face, frame by frame, and shows when they happened. Nothing is
@@ -96,6 +102,12 @@ def main() -> None:
     Example:
         review analyse answer.mp4
     """
+
+
+_DB_HELP = (
+    "History database to record in (default: $REVIEW_DB, else history.sqlite3 in review's "
+    "folder of your user data, e.g. ~/.local/share/review/)."
+)
 
 
 @main.command()
@@ -114,15 +126,33 @@ def main() -> None:
     "reference instead of inferring it from the recording.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def analyse(video: Path, out_dir: Path | None, calibration: Path | None, quiet: bool) -> None:
-    r"""Analyse a recorded answer and write frames.csv, summary.json and timeline.png.
+@click.option("--db", type=click.Path(path_type=Path), help=_DB_HELP)
+@click.option("--no-history", is_flag=True, help="Do not record this session in the history.")
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="Also write annotated.mp4: the recording with the landmarks, gaze arrow and habit "
+    "flags drawn on every frame.",
+)
+def analyse(
+    video: Path,
+    out_dir: Path | None,
+    calibration: Path | None,
+    quiet: bool,
+    db: Path | None = None,
+    no_history: bool = False,
+    annotate: bool = False,
+) -> None:
+    """Analyse a recorded answer; write report.html, frames.csv, summary.json, timeline.png.
 
-    VIDEO is any recording FFmpeg reads (mp4, mov, mkv, webm, avi).
+    VIDEO is any recording FFmpeg reads (mp4, mov, mkv, webm, avi). report.html is one
+    self-contained file (open it in any browser, print it, or send it to a coach).
 
     \b
     Example:
         review analyse answer.mp4              # results in answer_review/
         review analyse answer.mp4 -o results --calibration upright.mp4
+        review analyse answer.mp4 --annotate   # also answer_review/annotated.mp4
     """
     from review import analysis
     from review import video as video_mod
@@ -132,6 +162,8 @@ def analyse(video: Path, out_dir: Path | None, calibration: Path | None, quiet: 
     if calibration is not None:
         video_mod.probe(calibration)
     _check_output(out)
+    if not no_history:
+        _open_history(db)  # refuse an unusable database before the long part
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", video_mod.DecodeWarning)
         session = analysis.analyse(video, calibration=calibration, progress=_progress(not quiet))
@@ -140,9 +172,57 @@ def analyse(video: Path, out_dir: Path | None, calibration: Path | None, quiet: 
             click.echo(f"review: warning: {w.message}", err=True)
     if len(session) == 0:
         raise ReviewError(f"{video}: no frame could be analysed.")
-    session.save(out)
+    session.save(out, extra=_report_writer(video, annotate, quiet))
+    if not no_history:
+        _record_history(session.summary, out, db)
     if not quiet:
         _print_summary(session.summary, out)
+
+
+def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, object], None]:
+    """Writes report.html (and annotated.mp4) into the analysis' temporary folder."""
+
+    def write(tmp: Path, session: object) -> None:
+        from review.report import write_report
+
+        if annotate:
+            from review.annotate import write_annotated
+
+            write_annotated(
+                session, video, tmp / "annotated.mp4", progress=_progress(not quiet, "Writing")
+            )
+        written = write_report(session, tmp / "report.html", video=video)
+        if written.note:
+            click.echo(f"review: warning: {written.note}", err=True)
+
+    return write
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--video",
+    type=click.Path(path_type=Path),
+    help="The recording, if it has moved since it was analysed (for the key frames).",
+)
+def report(folder: Path, video: Path | None) -> None:
+    """Re-make report.html in a folder written by `review analyse`.
+
+    FOLDER needs summary.json, frames.csv and landmarks.npz. The key frames are taken from
+    the recording named in summary.json (or given with --video); if it cannot be found,
+    the report is written without them and says so.
+
+    \b
+    Example:
+        review report answer_review
+        review report answer_review --video moved/answer.mp4
+    """
+    from review.report import remake_report
+
+    written = remake_report(folder, video=video)
+    if written.note:
+        click.echo(f"review: warning: {written.note} Give the recording with --video.", err=True)
+    click.echo(f"Report: {written.path}")
 
 
 def _check_output(out: Path) -> None:
@@ -165,8 +245,14 @@ def _check_output(out: Path) -> None:
 @click.option(
     "--json", "json_out", type=click.Path(path_type=Path), help="Also write the table as JSON."
 )
-def evaluate(labels: Path | None, json_out: Path | None) -> None:
-    r"""Measure the detectors against labelled clips and print their agreement.
+@click.option(
+    "--every-frame",
+    is_flag=True,
+    help="Run MediaPipe on every frame (slower) instead of about 10 a second, to measure "
+    "what the default sampling costs.",
+)
+def evaluate(labels: Path | None, json_out: Path | None, every_frame: bool) -> None:
+    """Measure the detectors against labelled clips and print their agreement.
 
     LABELS is a labels file (default: sample_videos/labels.json). For each clip and
     detector it prints the agreement on labelled "yes" frames and "no" frames and the
@@ -180,12 +266,343 @@ def evaluate(labels: Path | None, json_out: Path | None) -> None:
     from review import evaluation
 
     labels = labels or Path("sample_videos/labels.json")
-    results = evaluation.evaluate_file(labels, progress=_progress(True))
+    results = evaluation.evaluate_file(labels, progress=_progress(True), every_frame=every_frame)
     click.echo(evaluation.format_table(results))
     if json_out is not None:
         import json
 
         json_out.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+
+
+class _StatusLine:
+    """Status lines on stderr; transient ones rewrite one line on a terminal, else are skipped."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self._open = False
+
+    def __call__(self, text: str, transient: bool) -> None:
+        if transient:
+            if self.tty:
+                sys.stderr.write(f"\r{text}\x1b[K")
+                sys.stderr.flush()
+                self._open = True
+            return
+        self.end()
+        click.echo(text, err=True)
+
+    def end(self) -> None:
+        if self._open:
+            sys.stderr.write("\n")
+            self._open = False
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(path_type=Path),
+    default=Path("answer.mp4"),
+    show_default=True,
+    help="The video file to write (.mp4, .mov or .mkv). An existing one is replaced.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120,
+    show_default=True,
+    help="Stop recording after this long.",
+)
+@click.option(
+    "--camera",
+    default="0",
+    show_default=True,
+    help="Camera index (0 = default webcam, 1 = the next one), or a video file or stream URL "
+    "to record from instead.",
+)
+@click.option(
+    "--question",
+    default="Tell me about yourself.",
+    show_default=True,
+    help='The question you answer, shown in the preview ("" for none).',
+)
+@click.option(
+    "--countdown",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Seconds to get ready before recording starts.",
+)
+@click.option("--no-preview", is_flag=True, help="No preview window (record headless).")
+@click.option("--no-analyse", is_flag=True, help="Only record; analyse later.")
+@click.option("--no-pace", is_flag=True, hidden=True, help="Read a file source at full speed.")
+@click.pass_context
+def record(
+    ctx: click.Context,
+    target: Path,
+    seconds: float,
+    camera: str,
+    question: str,
+    countdown: int,
+    no_preview: bool,
+    no_analyse: bool,
+    no_pace: bool,
+) -> None:
+    """Record an answer from your webcam, then analyse it.
+
+    Shows a countdown, then records until --seconds pass or you stop: q or Esc in the
+    preview window, Ctrl-C in the terminal. Either way the video is finished and kept.
+    Without a display (or with --no-preview) it records without a window. Then the
+    recording is analysed exactly as `review analyse` does, into VIDEO's name + _review.
+
+    Exit status: 0 recorded (and analysed); 1 no camera, camera busy or sending no
+    picture; 2 bad option (e.g. --camera names a missing file); 130 cancelled before
+    recording started.
+
+    \b
+    Example:
+        review record                          # 2 minutes from the default webcam
+        review record -o monday.mp4 --seconds 90 --question "Why this job?"
+        review record --camera 1 --no-analyse
+    """
+    from review import record as record_mod
+    from review.plots import mmss
+    from review.writer import check_target
+
+    check_target(target)
+    out_dir = target.with_name(target.stem + "_review")
+    if not no_analyse:
+        _check_output(out_dir)
+    source = record_mod.parse_camera(camera)
+    status = _StatusLine()
+    if target.exists():
+        status(f"{target} exists: it is replaced when this recording is finished.", False)
+    try:
+        rec = record_mod.record(
+            target,
+            seconds=seconds,
+            camera=source,
+            question=question,
+            preview=not no_preview,
+            countdown=countdown,
+            pace=not no_pace,
+            report=status,
+        )
+    except record_mod.RecordingCancelled as err:
+        status.end()
+        click.echo(f"review: {err}", err=True)
+        ctx.exit(err.exit_code)
+    finally:
+        status.end()
+    ended = {
+        "time": "",
+        "user": " (stopped early)",
+        "source": " (the camera stopped sending frames)"
+        if record_mod.is_live(source)
+        else " (the video ended)",
+    }[rec.stopped_by]
+    claimed = "" if rec.claimed_fps != rec.claimed_fps else f"; camera claims {rec.claimed_fps:g}"
+    click.echo(
+        f"Recorded {target}: {mmss(rec.duration_s)}{ended}, {rec.frames} frames at "
+        f"{rec.fps:.1f} frames/s{claimed}."
+    )
+    if rec.dropped:
+        click.echo(f"  note: {rec.dropped} frames came faster than they could be saved.")
+    if no_analyse:
+        click.echo(f"Analyse it with: review analyse {target}")
+        return
+    try:
+        ctx.invoke(analyse, video=target)
+    except KeyboardInterrupt:
+        click.echo(
+            f"review: analysis interrupted; the recording is kept. Analyse it with: "
+            f"review analyse {target}",
+            err=True,
+        )
+        ctx.exit(130)
+    except ReviewError as err:
+        raise type(err)(f"{err} The recording is kept in {target}.") from None
+
+
+def _open_history(db: Path | None) -> None:
+    """Open (create, migrate) the history database now, so a bad one is refused early."""
+    from review import history
+
+    with history.connect(db):
+        pass
+
+
+def _record_history(summary: dict, out: Path, db: Path | None) -> None:
+    from review import history
+
+    try:
+        history.record(summary, out, db)
+    except ReviewError as err:
+        raise ReviewError(f"{err} (The results are saved in {out}/.)") from None
+
+
+def _check_comparison_output(out: Path) -> None:
+    from review.errors import InputError
+
+    _check_output(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / "comparison.json").is_file():
+        raise InputError(
+            f"{out}: is a folder with other files in it, not an earlier comparison. "
+            "Choose another output with -o."
+        )
+
+
+@main.command()
+@click.argument("before", type=click.Path(path_type=Path))
+@click.argument("after", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("comparison"),
+    show_default=True,
+    help="Folder for comparison.json, comparison.png and comparison.html; an earlier "
+    "comparison there is replaced.",
+)
+@click.option(
+    "--calibration",
+    type=click.Path(path_type=Path),
+    help="A clip of you sitting upright and looking at the lens: both sessions are judged "
+    "against it (folders are re-judged from their landmarks.npz).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--db", type=click.Path(path_type=Path), help=_DB_HELP)
+@click.option(
+    "--no-history", is_flag=True, help="Do not record videos analysed here in the history."
+)
+def compare(
+    before: Path,
+    after: Path,
+    out_dir: Path,
+    calibration: Path | None,
+    quiet: bool,
+    db: Path | None,
+    no_history: bool,
+) -> None:
+    """Compare two practice sessions: which habits got better, which got worse.
+
+    BEFORE and AFTER are each a recording (analysed first, its results saved in VIDEO's
+    name + _review as `review analyse` does) or a folder written by `review analyse`.
+    A habit is called better or worse only when the change is larger than what its figure
+    varies by within a session (a block bootstrap) and at least 5 percentage points of the
+    time (1 face touch per minute); otherwise the same.
+
+    \b
+    Example:
+        review compare monday.mp4 friday.mp4              # results in comparison/
+        review compare monday_review friday.mp4 -o progress --calibration upright.mp4
+    """
+    from review import compare_report, inputs
+    from review import video as video_mod
+
+    needs_landmarks = calibration is not None
+    kinds = [inputs.check(p, needs_landmarks=needs_landmarks) for p in (before, after)]
+    if calibration is not None:
+        video_mod.probe(calibration)
+    _check_comparison_output(out_dir)
+    for path, kind in zip((before, after), kinds):
+        if kind == "video":
+            _check_output(inputs.results_folder(path))
+    record = not no_history and "video" in kinds
+    if record:
+        _open_history(db)
+
+    def on_analysed(session: object, folder: Path) -> None:
+        if record:
+            _record_history(session.summary, folder, db)  # type: ignore[attr-defined]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", video_mod.DecodeWarning)
+        result = compare_report.compare_paths(
+            before,
+            after,
+            out_dir,
+            calibration=calibration,
+            progress=_progress(not quiet),
+            on_analysed=on_analysed,
+        )
+    for w in caught:
+        if issubclass(w.category, video_mod.DecodeWarning):
+            click.echo(f"review: warning: {w.message}", err=True)
+    if not quiet:
+        click.echo(compare_report.format_terminal(result, out_dir))
+
+
+@main.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    help="History database (default: $REVIEW_DB, else history.sqlite3 in review's folder "
+    "of your user data).",
+)
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    help="Also draw each habit over the sessions into this image (.png, .svg or .pdf).",
+)
+def history(db: Path | None, plot: Path | None) -> None:
+    """List the sessions analysed so far, oldest first, with their four habit figures.
+
+    Every `review analyse` records its session here (unless --no-history); the database is
+    a local SQLite file and nothing leaves your machine.
+
+    \b
+    Example:
+        review history
+        review history --plot trend.png
+    """
+    from review import history as history_mod
+    from review.errors import InputError
+
+    if plot is not None:
+        if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise InputError(f"{plot}: choose a .png, .svg or .pdf file for --plot.")
+        if plot.is_dir():
+            raise InputError(f"{plot}: is a folder; give a file name for --plot.")
+    path = history_mod.resolve_db_path(db)
+    items = history_mod.entries(path)
+    if not items:
+        if plot is not None:
+            raise ReviewError(f"no sessions recorded yet in {path}, so there is nothing to plot.")
+        click.echo(f"No sessions recorded yet in {path}. Each `review analyse` adds one.")
+        return
+    click.echo(f"{len(items)} session(s) in {path}:")
+    click.echo(history_mod.format_table(items))
+    if plot is not None:
+        _write_trend(items, plot)
+        click.echo(f"Trend plot in {plot}")
+
+
+def _write_trend(items: list, plot: Path) -> None:
+    """Draw the trend into a temporary file beside ``plot``, then move it into place."""
+    import os
+    import tempfile
+
+    from review.errors import InputError
+    from review.plots import history_trend
+
+    parent = plot.parent if str(plot.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{plot.stem}.", suffix=plot.suffix, dir=parent)
+    except OSError as err:
+        raise InputError(
+            f"{plot}: cannot write there ({err.strerror}). Choose another file."
+        ) from None
+    os.close(fd)
+    try:
+        history_trend(items, tmp)
+        os.replace(tmp, plot)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

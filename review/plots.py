@@ -83,3 +83,140 @@ def timeline(session: Session, path: str | os.PathLike[str]) -> None:
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path)
     plt.close(fig)
+
+
+#: Colours of the comparison verdicts (Okabe-Ito: bluish green, vermillion, greys).
+VERDICT_COLOURS = {"better": "#009E73", "worse": "#D55E00", "same": "#666666", "unknown": "#999999"}
+BEFORE_COLOUR = "#B8B8B8"
+AFTER_COLOUR = "#404040"
+
+
+def _legend_handles() -> list[Patch]:
+    handles = [Patch(color=c, label=label) for _col, label, c in LANES]
+    return handles + [
+        Patch(color=NOT_JUDGED, label="Could not judge"),
+        Patch(color=NO_PERSON, alpha=0.35, label="Nobody in view"),
+    ]
+
+
+def draw_habit_bars(ax: plt.Axes, habit: dict) -> None:
+    """Draw one habit's before/after bars (a ``comparison["habits"]`` entry) on ``ax``."""
+    values = [habit["before"], habit["after"]]
+    heights = [0.0 if v is None else float(v) for v in values]
+    bars = ax.bar([0, 1], heights, color=[BEFORE_COLOUR, AFTER_COLOUR], width=0.6)
+    percent = habit["unit"] == "%"
+    top = 100.0 if percent else max(1.0, *heights) * 1.25
+    for bar, value in zip(bars, values):
+        text = "not judged" if value is None else f"{value:.0f}%" if percent else f"{value:.1f}"
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            bar.get_height() + top * 0.02,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    ax.set_ylim(0, top * 1.12)
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["Before", "After"])
+    ax.set_ylabel("% of judged time" if percent else "touches per minute", fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    verdict = habit["verdict"]
+    arrow = "higher is better" if habit["better_when"] == "higher" else "lower is better"
+    ax.set_title(f"{habit['label']}\n({arrow})", fontsize=10)
+    ax.text(
+        0.5,
+        -0.28,
+        verdict.upper() if verdict != "unknown" else "NOT JUDGED",
+        transform=ax.transAxes,
+        ha="center",
+        fontsize=10,
+        fontweight="bold",
+        color=VERDICT_COLOURS[verdict],
+    )
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def comparison_figure(
+    before: Session, after: Session, comparison: dict, path: str | os.PathLike[str]
+) -> None:
+    """Write one figure: before/after bars per habit above the two timelines, aligned in time.
+
+    Args:
+        before: The earlier session.
+        after: The later session.
+        comparison: The result of ``review.compare.compare(before, after)``.
+        path: The image to write (PNG).
+
+    """
+    habits = comparison["habits"]
+    fig = plt.figure(figsize=(10, 8), dpi=110)
+    grid = fig.add_gridspec(3, len(habits), height_ratios=[1.5, 1, 1], hspace=0.75, wspace=0.45)
+    for i, habit in enumerate(habits.values()):
+        draw_habit_bars(fig.add_subplot(grid[0, i]), habit)
+    end = max(float(s.time_s[0] + s.duration_s) if len(s) else 1.0 for s in (before, after))
+    for row, (which, session) in enumerate((("Before", before), ("After", after)), start=1):
+        ax = fig.add_subplot(grid[row, :])
+        draw_timeline(ax, session, title=f"{which}: {os.path.basename(session.video)}")
+        own_end = float(session.time_s[0] + session.duration_s) if len(session) else 0.0
+        if own_end < end:  # the shorter recording: mark where it ended
+            ax.axvspan(own_end, end, facecolor="white", edgecolor="#cccccc", hatch="//", lw=0)
+            ax.text(
+                (own_end + end) / 2,
+                1.5,
+                "recording ended",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#777777",
+                bbox={"facecolor": "white", "edgecolor": "none"},
+            )
+        ax.set_xlim(0.0, end)  # same time scale for both, so lengths compare at a glance
+    fig.legend(handles=_legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
+    fig.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+#: History trend panels: (Entry attribute, title, better-when).
+TREND_PANELS = [
+    ("eye_contact_pct", "Eye contact (% of judged time)", "higher"),
+    ("slumped_pct", "Slumped (% of judged time)", "lower"),
+    ("fidgeting_pct", "Fidgeting (% of judged time)", "lower"),
+    ("self_touch_per_min", "Touching face (per minute)", "lower"),
+]
+
+
+def history_trend(items: list, path: str | os.PathLike[str]) -> None:
+    """Write each habit's figure over the recorded sessions (``review.history.Entry`` list).
+
+    Sessions are numbered in the order analysed; a habit not judged in a session leaves a gap.
+    """
+    x = np.arange(1, len(items) + 1)
+    colours = dict(zip([p[0] for p in TREND_PANELS], [c for _col, _l, c in LANES]))
+    fig, axes = plt.subplots(len(TREND_PANELS), 1, figsize=(9, 8), dpi=110, sharex=True)
+    for ax, (attr, title, better) in zip(axes, TREND_PANELS):
+        y = np.array([np.nan if getattr(e, attr) is None else getattr(e, attr) for e in items])
+        ax.plot(x, y, marker="o", color=colours[attr], linewidth=1.5)
+        ax.set_title(f"{title}: {better} is better", loc="left", fontsize=10)
+        finite = y[np.isfinite(y)]
+        highest = float(finite.max()) if len(finite) else 0.0
+        top = 100.0 if attr.endswith("_pct") else max(1.0, highest)
+        ax.set_ylim(0, top * 1.08)
+        ax.grid(axis="y", color="#eeeeee")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if len(items) <= 15:  # few sessions: number and date under each
+        axes[-1].set_xticks(x)
+        axes[-1].set_xticklabels(
+            [f"{i}\n{e.recorded_at.astimezone().strftime('%d %b')}" for i, e in zip(x, items)],
+            fontsize=8,
+        )
+    else:
+        axes[-1].xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
+    axes[-1].set_xlim(0.5, len(items) + 0.5)
+    axes[-1].set_xlabel("Session (in the order analysed)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

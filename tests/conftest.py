@@ -13,6 +13,12 @@ LABELS = SAMPLES / "labels.json"
 _sessions: dict = {}
 
 
+@pytest.fixture(autouse=True)
+def _history_db(tmp_path_factory, monkeypatch):
+    """Every test records its history in a throw-away database, never the user's own."""
+    monkeypatch.setenv("REVIEW_DB", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))
+
+
 @pytest.fixture(scope="session")
 def sample():
     """Path of a sample clip by name."""
