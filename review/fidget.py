@@ -16,6 +16,8 @@ with no turning back.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from review import events
@@ -32,6 +34,9 @@ MIN_SWING = 0.03
 EAR_BEHIND_SIDES = 0.5
 #: Window over which swings are counted, seconds (centred on each frame).
 WINDOW_S = 3.0
+#: Turns further apart than this belong to different bursts (a half-swing slower than 1.5 s,
+#: i.e. a back-and-forth slower than a third of a hertz, is shifting position, not fidgeting).
+MAX_TURN_GAP_S = 1.5
 #: Turning points in the window that make fidgeting (3 = one and a half back-and-forths).
 MIN_TURNS = 3
 #: A hand must turn more often to count: hands move a lot in ordinary gesturing.
@@ -79,19 +84,28 @@ def turning_points(x: np.ndarray, min_swing: float) -> np.ndarray:
     return turns
 
 
-def turns_spanning(flags: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
-    """(T,) per frame, the most turning points within ``window_s`` that enclose the frame.
+def turns_spanning(
+    flags: np.ndarray, time_s: np.ndarray, window_s: float, max_gap_s: float = math.inf
+) -> np.ndarray:
+    """(T,) per frame, the most turning points of one burst that enclose the frame.
 
-    That is, the largest run of turns lying within ``window_s`` seconds of each other whose
-    first and last turn enclose the frame (0 where none do). Unlike a count in a window
-    centred on each frame, this does not spread a burst of
-    movement over the still time around it: the span ends at the burst's last turn.
+    A burst is a run of turns each at most ``max_gap_s`` after the one before (a back-and-forth
+    slower than that is not restless movement). For each frame: the largest number of turns of
+    one burst lying within ``window_s`` seconds of each other whose first and last turn enclose
+    the frame (0 where none do). Unlike a count in a window centred on each frame, this does
+    not spread a burst of movement over the still time around it.
     """
     out = np.zeros(len(flags), dtype=np.int64)
     idx = np.flatnonzero(flags)
     t = time_s[idx]
+    # Index of the last turn of each turn's burst.
+    burst_end = np.arange(len(t))
+    for k in range(len(t) - 2, -1, -1):
+        if t[k + 1] - t[k] <= max_gap_s:
+            burst_end[k] = burst_end[k + 1]
     for k in range(len(idx)):
         m = int(np.searchsorted(t, t[k] + window_s, side="right")) - 1
+        m = min(m, int(burst_end[k]))
         count = m - k + 1
         seg = out[idx[k] : idx[m] + 1]
         np.maximum(seg, count, out=seg)
@@ -155,7 +169,7 @@ def fidget_turns(
 
     def turns(name: str) -> np.ndarray:
         flags = turning_points(tracks[name], MIN_SWING)
-        return turns_spanning(flags, time_s, WINDOW_S)
+        return turns_spanning(flags, time_s, WINDOW_S, MAX_TURN_GAP_S)
 
     body = np.max([turns(f"{part}_{axis}") for part in ("torso", "head") for axis in "xy"], axis=0)
     hands = np.max(

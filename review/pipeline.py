@@ -2,12 +2,13 @@
 
 Three measured choices make a 2-minute answer take well under a minute on two cores:
 
-- **Sampling.** MediaPipe runs on frames about ``SAMPLE_HZ`` times a second while the person
-  is still, and on every frame for ``DENSE_S`` seconds whenever the head moved faster than
-  ``DENSE_SPEED`` face widths a second between two analysed frames: posture and gaze change
-  slowly, fidgeting does not (at 10 Hz a 3 Hz bounce of 2 % of the frame height lost a third
-  of its swings). The frames in between get landmarks interpolated linearly from the two
-  analysed frames around them (NaN when either is NaN, so nothing is invented across a gap).
+- **Sampling.** MediaPipe runs on about ``SAMPLE_HZ`` frames a second, and on every frame
+  for ``DENSE_S`` seconds whenever the head has turned back twice within ``REVERSAL_S``
+  (each time after moving at least ``MIN_STEP`` face widths): posture, gaze and slow rocking
+  are followed well at 10 Hz, fast small oscillation is not (at 10 Hz a 3 Hz bounce of 2 % of
+  the frame height lost a third of its swings). The frames in between get landmarks
+  interpolated linearly from the two analysed frames around them (NaN when either is NaN, so
+  nothing is invented across a gap).
 - **Chunks.** The recording is cut into fixed chunks of ``CHUNK_S`` seconds of presentation
   time; MediaPipe's tracking restarts at each chunk. Because the chunks do not depend on how
   many processes run, the result is the same with one process or several.
@@ -33,9 +34,11 @@ from review.landmarks import ROW_SIZE, LandmarkExtractor, Landmarks, quiet_nativ
 
 #: Frames analysed per second of video (the rest are interpolated). None: every frame.
 SAMPLE_HZ: float | None = 10.0
-#: Head speed (face widths per second) above which every frame is analysed for a while ...
-DENSE_SPEED = 0.3
-#: ... that is, for this many seconds after the fast movement was seen.
+#: Two head reversals within this many seconds mean a fast oscillation (above about 1 Hz) ...
+REVERSAL_S = 0.5
+#: ... counting only steps between analysed frames of at least this many face widths ...
+MIN_STEP = 0.03
+#: ... and then every frame is analysed for this many seconds.
 DENSE_S = 0.5
 #: Length of a chunk (seconds of presentation time); tracking restarts at each.
 CHUNK_S = 4.0
@@ -81,7 +84,7 @@ class Sampler:
 
     About ``sample_hz`` frames a second are taken (a frame once a period, less a quarter of
     a frame gap, has passed since the last one taken: at 30 fps and 10 Hz, every third); every
-    frame while the head is moving fast (see ``observe``). None takes every frame.
+    frame while the head oscillates fast (see ``observe``). None takes every frame.
     """
 
     def __init__(self, sample_hz: float | None, fps: float) -> None:
@@ -89,7 +92,10 @@ class Sampler:
         self.period = None if sample_hz is None else 1.0 / sample_hz - gap / 4
         self.last = -math.inf
         self.dense_until = -math.inf
-        self._head: tuple[float, np.ndarray] | None = None
+        self._head: np.ndarray | None = None  # head position at the last analysed frame
+        self._step: np.ndarray | None = None  # the last step of at least MIN_STEP
+        self._reversals: list[float] = []
+        self._observed = -math.inf  # time of the last frame observed
 
     def take(self, time_s: float) -> bool:
         """Whether to analyse the frame at ``time_s`` (times must increase)."""
@@ -100,16 +106,27 @@ class Sampler:
         return True
 
     def observe(self, time_s: float, head_xy: np.ndarray, face_width: float) -> None:
-        """Report the head position (pixels) found in an analysed frame, NaN if none."""
+        """Report the head position (pixels) found in an analysed frame, NaN if none.
+
+        Steps are measured over one sampling period even while every frame is analysed, so
+        an oscillation keeps looking the same once the sampling has become dense.
+        """
+        if self.period is not None and time_s - self._observed < self.period:
+            return
+        self._observed = time_s
         if not np.all(np.isfinite(head_xy)) or not face_width > 0:
-            self._head = None
+            self._head, self._step = None, None
             return
         if self._head is not None:
-            then, where = self._head
-            speed = float(np.hypot(*(head_xy - where))) / face_width / max(time_s - then, 1e-6)
-            if speed > DENSE_SPEED:
-                self.dense_until = time_s + DENSE_S
-        self._head = (time_s, head_xy)
+            step = (head_xy - self._head) / face_width
+            if float(np.hypot(*step)) >= MIN_STEP:
+                if self._step is not None and float(np.dot(step, self._step)) < 0:
+                    self._reversals = [t for t in self._reversals if time_s - t <= REVERSAL_S]
+                    self._reversals.append(time_s)
+                    if len(self._reversals) >= 2:
+                        self.dense_until = time_s + DENSE_S
+                self._step = step
+        self._head = head_xy
 
 
 def _head_and_face_width(row: np.ndarray, frame_size: tuple[int, int]) -> tuple[np.ndarray, float]:

@@ -109,3 +109,12 @@ def test_turns_further_apart_than_the_window_do_not_add_up():
     flags = np.zeros(600, dtype=bool)
     flags[::120] = True  # one turn every 4 s
     assert fidget.turns_spanning(flags, t, window_s=3.0).max() == 1
+
+
+def test_turns_slower_than_the_burst_gap_do_not_join_a_burst():
+    t = np.arange(300) / FPS
+    flags = np.zeros(300, dtype=bool)
+    flags[[10, 100, 120, 140]] = True  # a slow shift 3 s before a quick burst
+    spans = fidget.turns_spanning(flags, t, window_s=5.0, max_gap_s=1.5)
+    assert spans[:100].max() == 1
+    assert (spans[100:141] == 3).all()

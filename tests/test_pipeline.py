@@ -1,0 +1,76 @@
+"""Sampling, interpolation and chunking of the landmark extraction."""
+
+import numpy as np
+import pytest
+
+from review import pipeline
+
+FPS = 30.0
+
+
+def _run_sampler(head_x_px: np.ndarray, face_width: float = 150.0) -> np.ndarray:
+    """Feed a head track to a Sampler frame by frame; which frames it took."""
+    sampler = pipeline.Sampler(10.0, FPS)
+    taken = np.zeros(len(head_x_px), dtype=bool)
+    for i, x in enumerate(head_x_px):
+        t = i / FPS
+        if sampler.take(t):
+            taken[i] = True
+            sampler.observe(t, np.array([x, 200.0]), face_width)
+    return taken
+
+
+def test_a_still_head_is_sampled_ten_times_a_second():
+    taken = _run_sampler(np.full(300, 320.0))
+    assert np.array_equal(np.flatnonzero(taken), np.arange(0, 300, 3))
+
+
+def test_slow_rocking_stays_sampled():
+    t = np.arange(360) / FPS
+    taken = _run_sampler(320 + 32 * np.sin(2 * np.pi * 0.7 * t))
+    assert taken.mean() < 0.4
+
+
+def test_a_fast_small_bounce_is_analysed_on_every_frame():
+    t = np.arange(360) / FPS
+    x = np.where(t > 3, 320 + 7 * np.sin(2 * np.pi * 3 * (t - 3)), 320.0)
+    taken = _run_sampler(x)
+    assert taken[: int(2.9 * FPS)].mean() < 0.4
+    assert taken[int(4 * FPS) :].all()
+
+
+def test_interpolation_fills_between_analysed_frames_only():
+    t = np.arange(7) / FPS
+    rows = np.array([[0.0], [9], [9], [3.0], [9], [np.nan], [9]], dtype=np.float32)
+    analysed = np.array([1, 0, 0, 1, 0, 1, 0], dtype=bool)
+    out = pipeline.interpolate_rows(t, rows, analysed)
+    np.testing.assert_allclose(out[:4, 0], [0, 1, 2, 3], rtol=1e-6)
+    assert np.isnan(out[4, 0])  # a neighbour is NaN: nothing invented across the gap
+    assert np.isnan(out[6, 0])  # after the last analysed frame
+
+
+def test_chunks_cover_the_recording_whatever_its_length():
+    assert pipeline.plan_chunks(3.0, 4.0) == [pipeline.Chunk(0.0, float("inf"))]
+    chunks = pipeline.plan_chunks(10.0, 4.0)
+    assert [c.start_s for c in chunks] == [0.0, 4.0, 8.0]
+    assert chunks[-1].end_s == float("inf")
+    assert pipeline.plan_chunks(float("nan"), 4.0) == [pipeline.Chunk(0.0, float("inf"))]
+
+
+@pytest.mark.integration
+def test_one_process_and_two_give_identical_landmarks(sample):
+    path = sample("upright.mp4")
+    one = pipeline.extract_landmarks(path, workers=1, chunk_s=2.5)
+    two = pipeline.extract_landmarks(path, workers=2, chunk_s=2.5)
+    assert len(one) == len(two) == 300
+    assert np.array_equal(one.time_s, two.time_s)
+    assert np.array_equal(one.to_flat(), two.to_flat(), equal_nan=True)
+    assert np.array_equal(one.analysed, two.analysed)
+    assert 0.25 < one.analysed.mean() < 0.5
+
+
+@pytest.mark.integration
+def test_every_decoded_frame_gets_a_row_with_its_container_time(sample):
+    lm = pipeline.extract_landmarks(sample("face_noface.mov"), workers=1, chunk_s=2.0)
+    assert len(lm) == 169
+    assert np.all(np.diff(lm.time_s) > 0)
