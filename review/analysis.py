@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from review import fidget, gaze, person, pipeline, slump, touch, video
+from review import fidget, gaze, glance, person, pipeline, slump, touch, video
+from review.events import frame_durations
 from review.geometry import face_found, pose_found
 from review.landmarks import Landmarks
 from review.reference import Reference, infer_reference
@@ -78,9 +80,15 @@ def _ref(value: float | None) -> float:
 
 
 def decide(
-    measures: dict[str, np.ndarray], time_s: np.ndarray, reference: Reference
+    measures: dict[str, np.ndarray],
+    time_s: np.ndarray,
+    reference: Reference,
+    unjudged_movement: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-frame habit states (1.0, 0.0, NaN unknown) and their scores.
+
+    ``unjudged_movement`` marks frames whose picture is too poor to judge movement (see
+    review.glance): fidgeting is NaN there.
 
     Returns:
         Dict of (T,) arrays: the habits ``eye_contact``, ``slumped``, ``fidgeting``,
@@ -88,6 +96,7 @@ def decide(
 
     """
     present = measures["person"] == 1.0
+    movement_judged = present if unjudged_movement is None else present & ~unjudged_movement
     score = slump.slump_score(measures["neck_ratio"], _ref(reference.upright_neck_ratio))
     eye, off_deg = gaze.eye_contact_state(
         gaze.GazeFeatures(
@@ -108,7 +117,7 @@ def decide(
         "fidgeting": fidget.fidgeting_state(
             np.nan_to_num(measures["body_turns"]),
             np.nan_to_num(measures["hand_turns"]),
-            present,
+            movement_judged,
             time_s,
         ),
         "self_touch": touch.self_touch_state(
@@ -124,12 +133,13 @@ def analyse_landmarks(
     reference: Reference | None = None,
     video_path: str = "",
     fps: float = float("nan"),
+    unjudged_movement: np.ndarray | None = None,
 ) -> Session:
     """Analyse landmarks already extracted from a recording (no video needed)."""
     measures = measure(lm)
     if reference is None:
         reference = reference_from(measures)
-    states = decide(measures, lm.time_s, reference)
+    states = decide(measures, lm.time_s, reference, unjudged_movement)
     return Session.build(
         video=video_path,
         landmarks=lm,
@@ -165,7 +175,43 @@ def landmarks_of(
     lm = pipeline.extract_landmarks(
         path, info, sample_hz=sample_hz, workers=workers, on_frames=update
     )
+    early = video.ended_early(info, lm.time_s)
+    if early:
+        warnings.warn(f"{path}: {early}", video.DecodeWarning, stacklevel=2)
     return lm, info
+
+
+def analyse_recording(
+    lm: Landmarks,
+    info: video.VideoInfo,
+    reference: Reference | None = None,
+    video_path: str | None = None,
+) -> Session:
+    """Judge a decoded recording's landmarks, with what its frames add (see review.glance).
+
+    A glance at a dozen frames spread over the recording counts the people in view
+    (``people_max``; a note when there were several and whether the main one was followed)
+    and finds a picture too dark or noisy to judge movement (fidgeting not judged there).
+    A recording that ended early gets a note.
+    """
+    look = glance.look(info.path, info)
+    poor = glance.poor_picture(look, lm.time_s)
+    session = analyse_landmarks(
+        lm,
+        reference,
+        video_path=str(info.path) if video_path is None else video_path,
+        fps=info.fps,
+        unjudged_movement=poor,
+    )
+    session.people_max = look.people_max
+    followed = glance.followed_main(look, lm.face_box, lm.time_s)
+    weights = frame_durations(lm.time_s) if len(lm) else np.zeros(0)
+    present_poor = poor & (session.columns["person"] == 1.0)
+    session.notes += glance.notes(look, present_poor, followed, session.percent("person"), weights)
+    early = video.ended_early(info, lm.time_s)
+    if early:
+        session.notes.append(early)
+    return session
 
 
 def calibrate(path: str | os.PathLike[str], progress: ProgressFactory | None = None) -> Reference:
@@ -211,4 +257,4 @@ def analyse(
     """
     reference = calibrate(calibration, progress) if calibration is not None else None
     lm, info = landmarks_of(path, progress, sample_hz=sample_hz, workers=workers)
-    return analyse_landmarks(lm, reference, video_path=str(path), fps=info.fps)
+    return analyse_recording(lm, info, reference, video_path=str(path))

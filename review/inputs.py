@@ -113,7 +113,7 @@ def load(
         )
         return Loaded(rejudged, p, analysed_now=False, rejudged=True)
     lm, info = analysis.landmarks_of(p, progress)
-    session = analysis.analyse_landmarks(lm, reference, video_path=str(p), fps=info.fps)
+    session = analysis.analyse_recording(lm, info, reference, video_path=str(p))
     if len(session) == 0:
         raise ReviewError(f"{p}: no frame could be analysed.")
     folder = save_results(session, results_folder(p), p)

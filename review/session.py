@@ -67,6 +67,9 @@ class Session:
         fps: Average frame rate from the container.
         landmarks: The landmarks, when available (not needed to read results).
         notes: Plain-language remarks about the recording (e.g. long stretches with nobody).
+        mediapipe_frames: Frames MediaPipe ran on (the others were interpolated), if known.
+        people_max: Most faces seen at once on the frames checked for other people (see
+            review.glance), or None when not checked.
 
     """
 
@@ -80,6 +83,7 @@ class Session:
     landmarks: Landmarks | None = None
     notes: list[str] = field(default_factory=list)
     mediapipe_frames: int | None = None
+    people_max: int | None = None
 
     @classmethod
     def build(
@@ -169,6 +173,7 @@ class Session:
             "fps": round(self.fps, 3) if math.isfinite(self.fps) else None,
             "frames_analysed": len(self),
             "mediapipe_frames": self.mediapipe_frames,
+            "people_max": self.people_max,
             "person_visible_pct": pct("person"),
             "eye_contact_pct": pct("eye_contact"),
             "slumped_pct": pct("slumped"),
@@ -208,9 +213,12 @@ class Session:
     def save(self, out_dir: str | os.PathLike[str], extra: Any = None) -> Path:
         """Write frames.csv, summary.json, timeline.png and landmarks.npz into ``out_dir``.
 
-        Everything is written to a temporary folder beside ``out_dir`` and moved into place
-        at the end, so an interrupted run never leaves a folder that looks complete. An
-        existing ``out_dir`` written by an earlier analysis is replaced.
+        Everything is written to a hidden temporary folder beside ``out_dir``
+        (``.NAME.partial-PID-xxxx``), summary.json last, and moved into place at the end, so
+        an interrupted run never leaves a folder that looks complete. An existing ``out_dir``
+        written by an earlier analysis is replaced (moved aside first, removed after); any
+        other non-empty folder is refused, never deleted. Partial folders left by a killed
+        run are removed here once their process is gone.
 
         Args:
             out_dir: The output folder.
@@ -220,26 +228,49 @@ class Session:
         Returns:
             The output folder.
 
+        Raises:
+            InputError: ``out_dir`` is a file, or a folder with other files in it.
+
         """
         from review.plots import timeline
 
         out = Path(out_dir)
+        refusal = output_refusal(out)
+        if refusal:
+            from review.errors import InputError
+
+            raise InputError(refusal)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        remove_stale_partials(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
+        aside = None
         try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the results are not
             self._write_csv(tmp / "frames.csv")
-            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             timeline(self, tmp / "timeline.png")
             if self.landmarks is not None:
                 self.landmarks.save(tmp / "landmarks.npz")
             if extra is not None:
                 extra(tmp, self)
+            # Last: a folder without summary.json is never taken for a result.
+            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             if out.exists():
-                shutil.rmtree(out)
+                aside = Path(
+                    tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent)
+                )
+                os.replace(out, aside / out.name)
             os.replace(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            if aside is not None and (aside / out.name).exists() and not out.exists():
+                os.replace(aside / out.name, out)  # put the earlier result back
+            if aside is not None:
+                shutil.rmtree(aside, ignore_errors=True)
             raise
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
         return out
 
     def _write_csv(self, path: Path) -> None:
@@ -275,6 +306,7 @@ class Session:
             landmarks=Landmarks.load(lm_path) if lm_path.exists() else None,
             notes=list(summary.get("notes", [])),
             mediapipe_frames=summary.get("mediapipe_frames"),
+            people_max=summary.get("people_max"),
         )
         return session
 
@@ -300,3 +332,55 @@ def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Even
             state = np.where(np.isnan(state), np.nan, 1.0 - state)
         found += to_events(habit, state, time_s)
     return sorted(found, key=lambda e: (e.start_s, e.habit))
+
+
+#: Files that mark a folder written by ``Session.save`` (which may replace it).
+RESULT_FILES = ("summary.json", "frames.csv")
+
+
+def output_refusal(out: Path) -> str | None:
+    """Why ``out`` cannot take an analysis' results, or None if it can.
+
+    It can when it does not exist, is an empty folder, or holds an earlier analysis (which
+    is replaced). A file, or a folder with anything else in it, is never overwritten.
+    """
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return f"{out}: exists and is not a folder. Choose another output with -o."
+    try:
+        empty = not any(out.iterdir())
+    except OSError as err:
+        return f"{out}: cannot be read ({err.strerror}). Choose another output with -o."
+    if empty or all((out / name).is_file() for name in RESULT_FILES):
+        return None
+    return (
+        f"{out}: is a folder with other files in it, not an earlier analysis; it is left "
+        "alone. Choose another output with -o (a new or empty folder)."
+    )
+
+
+def remove_stale_partials(out: Path) -> None:
+    """Remove ``.NAME.partial-PID-*`` and ``.NAME.old-PID-*`` folders of processes now gone.
+
+    A run killed outright (SIGKILL, power loss) cannot clean up after itself; the next save
+    to the same place does. Folders of a process still running are left alone (on systems
+    without POSIX signals, all are left alone).
+    """
+    if os.name != "posix" or not out.parent.is_dir():
+        return
+    for kind in ("partial", "old"):
+        for path in out.parent.glob(f".{out.name}.{kind}-*-*"):
+            pid = path.name[len(f".{out.name}.{kind}-") :].split("-", 1)[0]
+            if pid.isdigit() and path.is_dir() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True

@@ -3,11 +3,26 @@
 Decoding goes through PyAV (FFmpeg) rather than ``cv2.VideoCapture`` because it gives each
 frame's exact presentation time (correct for variable frame rate and edit lists) and the
 rotation metadata of phone recordings, and it raises clear errors on broken files.
+
+Broken and odd files (measured with PyAV 18 / FFmpeg 8):
+
+- A file that is not a video, or an MP4 cut off before its index (the ``moov`` box, written
+  last by most recorders), does not open: ``probe`` refuses it with an InputError.
+- An MP4 with its index at the front, cut off part way, opens and decodes up to the cut; with
+  frame threading FFmpeg then simply stops (no error), so an early end is found by comparing
+  the last decoded time with the duration the container states (``ended_early``).
+- A damaged packet in the middle makes the decoder raise for that packet only: it is skipped
+  and decoding goes on (the frames after it may be smeared until the next key frame), with a
+  DecodeWarning.
+- A phone recording stored sideways carries a display matrix; PyAV reports its angle as
+  ``VideoFrame.rotation`` (counter-clockwise degrees) and frames are turned upright here.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +34,11 @@ import numpy as np
 from review.errors import InputError
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
+#: A stated duration longer than this is a damaged header, taken as "unknown".
+MAX_PLAUSIBLE_S = 12 * 3600.0
+#: Decoding that stops more than this before the stated end means the file ended early.
+EARLY_END_TOLERANCE_S = 1.0
+_DECODE_ERRORS = (av.error.FFmpegError, ValueError, OverflowError, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,7 @@ class VideoInfo:
         fps: Average frame rate from the container (frames per second, float).
         duration_s: Duration from the container in seconds, or NaN when it does not say.
         frame_count: Number of frames the container claims, or 0 when it does not say.
+        start_s: Presentation time of the first frame in the container's clock, seconds.
 
     """
 
@@ -62,16 +83,72 @@ class Frame:
     image: np.ndarray
 
 
+class DecodeWarning(UserWarning):
+    """Part of the recording could not be decoded (cut off, or damaged in places)."""
+
+
+class _Decoded:
+    """The frames of one stream, decoded packet by packet.
+
+    A packet the decoder rejects is skipped (counted in ``skipped``) rather than ending the
+    stream; a demuxer error ends it (its name in ``failed``).
+    """
+
+    def __init__(self, container: av.container.InputContainer, stream: av.video.VideoStream):
+        self.container = container
+        self.stream = stream
+        self.skipped = 0
+        self.first_skip_s: float | None = None
+        self.failed = ""
+        self.last_time_s: float | None = None
+
+    def __iter__(self) -> Iterator[av.VideoFrame]:
+        packets = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except (*_DECODE_ERRORS, OSError) as err:
+                self.failed = err.__class__.__name__
+                return
+            try:
+                decoded = packet.decode()
+            except _DECODE_ERRORS:
+                self.skipped += 1
+                if self.first_skip_s is None:
+                    self.first_skip_s = self.last_time_s or 0.0
+                continue
+            for frame in decoded:
+                if frame.time is not None:
+                    self.last_time_s = float(frame.time)
+                yield frame
+
+
 def _rotation_of(stream: av.video.stream.VideoStream) -> int:
-    """Clockwise rotation (degrees) needed to show the stored frames upright."""
-    meta = stream.metadata or {}
-    rotate = meta.get("rotate")
-    if rotate is not None:
-        try:
-            return int(float(rotate)) % 360
-        except ValueError:
-            return 0
-    return 0
+    """Clockwise rotation (degrees) from the stream's "rotate" tag (older FFmpeg exports)."""
+    rotate = (stream.metadata or {}).get("rotate")
+    if rotate is None:
+        return 0
+    try:
+        return _quarter_turns(float(rotate))
+    except ValueError:
+        return 0
+
+
+def _quarter_turns(degrees: float) -> int:
+    """An angle rounded to the nearest multiple of 90, in 0..270."""
+    if not math.isfinite(degrees):
+        return 0
+    return int(round(degrees / 90.0)) % 4 * 90
+
+
+def _rotation_from_frame(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
+    """Clockwise rotation (degrees) that shows a decoded frame upright."""
+    rotation = getattr(frame, "rotation", None)  # display matrix, counter-clockwise degrees
+    if rotation:
+        return _quarter_turns(-float(rotation))
+    return _rotation_of(stream)
 
 
 def _check_path(path: Path) -> None:
@@ -79,26 +156,69 @@ def _check_path(path: Path) -> None:
         raise InputError(f"{path}: no such file. Check the path and try again.")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a video. Give the path of a video file.")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a regular file (a device or pipe?). Give a video file.")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes). Record or copy the video again.")
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """An MP4/MOV (starts with an ``ftyp`` box) whose top-level boxes hold no ``moov`` index.
+
+    Recorders write the index last, so a recording or copy that was cut off lacks it.
+    """
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            pos = 0
+            while pos + 8 <= size:
+                f.seek(pos)
+                head = f.read(16)
+                box_size, kind = struct.unpack(">I4s", head[:8])
+                if pos == 0 and kind != b"ftyp":
+                    return False
+                if kind == b"moov":
+                    return False
+                if box_size == 1 and len(head) == 16:
+                    box_size = struct.unpack(">Q", head[8:16])[0]
+                elif box_size == 0:  # the last box runs to the end of the file
+                    break
+                if box_size < 8:
+                    return False
+                pos += box_size
+            return pos > 0
+    except OSError:
+        return False
 
 
 def _open(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(os.fspath(path), mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as err:
+    except PermissionError:
+        raise InputError(f"{path}: cannot be read (permission denied).") from None
+    except (*_DECODE_ERRORS, OSError, UnicodeDecodeError):
+        if _mp4_without_index(path):
+            raise InputError(
+                f"{path}: the video is incomplete: its index (the MP4 'moov' box, written when "
+                "a recording is finished) is missing, so it was cut off while being recorded "
+                "or copied. Copy it again from the original, or record it again."
+            ) from None
         raise InputError(
-            f"{path}: not a video FFmpeg can read ({err.__class__.__name__}). "
+            f"{path}: not a video FFmpeg can read (damaged, or not a video at all). "
             "Give an mp4, mov, mkv, webm or avi recording."
         ) from None
     if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams})
         container.close()
-        raise InputError(f"{path}: has no video stream (audio only?). Give a recording with video.")
+        what = "audio only" if kinds == ["audio"] else "no streams" if not kinds else "no video"
+        raise InputError(
+            f"{path}: has no video stream ({what}). Give a recording with video in it."
+        )
     return container
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
-    """Read a recording's header and check that at least one frame decodes.
+    """Read a recording's header and check that it decodes into more than one frame.
 
     Args:
         path: The video file.
@@ -107,7 +227,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         The recording's VideoInfo.
 
     Raises:
-        InputError: The path is missing, not a file, empty, not a video, or nothing decodes.
+        InputError: The path is missing, not a file, empty, not a video, nothing decodes,
+            or it holds a single picture (a still image).
 
     """
     path = Path(path)
@@ -115,8 +236,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        rotation, start_s = _first_frame(container, stream, path)
-        width, height = stream.codec_context.width, stream.codec_context.height
+        rotation, start_s, width, height = _first_frames(container, stream, path)
         if rotation in (90, 270):
             width, height = height, width
         fps = float(stream.average_rate) if stream.average_rate else float("nan")
@@ -126,6 +246,10 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             duration = container.duration / 1_000_000
         else:
             duration = float("nan")
+        if not (0 < duration <= MAX_PLAUSIBLE_S):
+            duration = float("nan")
+        if not (math.isfinite(fps) and 0 < fps <= 1000):
+            fps = float("nan")
         return VideoInfo(
             path=path,
             width=int(width),
@@ -133,34 +257,40 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             rotation=rotation,
             fps=fps,
             duration_s=duration,
-            frame_count=int(stream.frames or 0),
-            start_s=start_s,
+            frame_count=max(0, int(stream.frames or 0)),
+            start_s=start_s if math.isfinite(start_s) else 0.0,
         )
     finally:
         container.close()
 
 
-def _first_frame(
+def _first_frames(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
-) -> tuple[int, float]:
-    """Decode the first frame to prove the file decodes; its rotation and presentation time."""
-    try:
-        for frame in container.decode(stream):
-            return _rotation_from_frame(frame, stream), float(frame.time or 0.0)
-    except (av.error.FFmpegError, ValueError):
-        pass
-    raise InputError(
-        f"{path}: no video frame could be decoded (damaged or incomplete file?). "
-        "Record or copy the video again."
+) -> tuple[int, float, int, int]:
+    """Decode the first two frames: the file decodes and is more than a still picture.
+
+    Returns:
+        The first frame's rotation, presentation time, stored width and height.
+
+    """
+    decoded = iter(_Decoded(container, stream))
+    first = next(decoded, None)
+    if first is None or first.width < 1 or first.height < 1:
+        raise InputError(
+            f"{path}: no video frame could be decoded (damaged or incomplete file?). "
+            "Record or copy the video again."
+        )
+    if next(decoded, None) is None:
+        raise InputError(
+            f"{path}: holds a single picture, not a recording. review judges habits over time "
+            "against your own posture in the recording: give a video of a few seconds or more."
+        )
+    return (
+        _rotation_from_frame(first, stream),
+        float(first.time or 0.0),
+        first.width,
+        first.height,
     )
-
-
-def _rotation_from_frame(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
-    rotation = getattr(frame, "rotation", None)
-    if rotation is not None:
-        # PyAV reports the display-matrix angle counter-clockwise; we rotate clockwise.
-        return int(-rotation) % 360
-    return _rotation_of(stream)
 
 
 _ROT90_K = {90: -1, 180: 2, 270: 1}
@@ -173,26 +303,27 @@ def upright(image: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=_ROT90_K[rotation]))
 
 
-class DecodeWarning(UserWarning):
-    """The recording ended early: frames after a damaged part could not be decoded."""
-
-
 def frames(
     path: str | os.PathLike[str],
     info: VideoInfo | None = None,
     start_s: float = 0.0,
     end_s: float = float("inf"),
+    max_side: int | None = None,
 ) -> Iterator[Frame]:
     """Stream upright BGR frames with container presentation times, in decode order.
 
-    Frames are decoded one at a time; the video is never held in memory. If the file is
-    damaged part way, iteration stops at the last good frame and a DecodeWarning is issued.
+    Frames are decoded one at a time; the video is never held in memory. A damaged packet is
+    skipped and decoding goes on; if the file cannot be read further, iteration stops at the
+    last good frame. Either way a DecodeWarning says so.
 
     Args:
         path: The video file.
         info: Its VideoInfo from probe(), to skip probing again.
         start_s: Yield only frames whose time is at least this (seeks there first).
         end_s: Stop before the first frame whose time is at least this.
+        max_side: If given, frames whose longer side is larger are scaled down to it while
+            being converted (cheaper than converting at full size and resizing: a 4K frame is
+            never held as a full-size BGR array).
 
     Yields:
         Frame objects; ``time_s`` is relative to the first frame's presentation time and
@@ -209,38 +340,121 @@ def frames(
         step = 1.0 / info.fps if info.fps == info.fps and info.fps > 0 else 1e-3
         index = 0
         last_time = -float("inf")
-        decoder = container.decode(stream)
-        while True:
-            try:
-                frame = next(decoder)
-            except StopIteration:
-                break
-            except (av.error.FFmpegError, ValueError) as err:
-                warnings.warn(
-                    f"{info.path}: decoding stopped near {max(last_time, 0):.1f} s "
-                    f"({err.__class__.__name__}); the rest of the file is damaged and was "
-                    "not analysed.",
-                    DecodeWarning,
-                    stacklevel=2,
-                )
-                break
+        decoded = _Decoded(container, stream)
+        for frame in decoded:
             t = frame.time
             time_s = (float(t) - info.start_s) if t is not None else last_time + step
-            if time_s <= last_time:  # a broken or missing timestamp: keep times increasing
-                time_s = last_time + step
+            if not time_s > last_time:  # a broken or missing timestamp: keep times increasing
+                time_s = last_time + step if math.isfinite(last_time) else 0.0
             last_time = time_s
             if time_s < start_s - 1e-9:
                 continue
             if time_s >= end_s - 1e-9:
                 break
-            yield Frame(index=index, time_s=time_s, image=_image(frame, info.rotation))
+            image = _image(frame, info.rotation, max_side)
+            if image is None:
+                continue
+            yield Frame(index=index, time_s=time_s, image=image)
             index += 1
+        if decoded.skipped:
+            warnings.warn(
+                f"{info.path}: damaged video data was skipped near "
+                f"{max(decoded.first_skip_s or 0.0, 0.0) - info.start_s:.1f} s "
+                f"({decoded.skipped} place(s)); frames there may be missing or smeared.",
+                DecodeWarning,
+                stacklevel=2,
+            )
+        if decoded.failed:
+            warnings.warn(
+                f"{info.path}: decoding stopped near {max(last_time, 0.0):.1f} s "
+                f"({decoded.failed}); the rest of the file is damaged and was not analysed.",
+                DecodeWarning,
+                stacklevel=2,
+            )
     finally:
         container.close()
 
 
-def _image(frame: av.VideoFrame, rotation: int) -> np.ndarray:
-    return upright(frame.to_ndarray(format="bgr24"), rotation)
+def spread_frames(
+    path: str | os.PathLike[str], info: VideoInfo | None = None, count: int = 12
+) -> Iterator[Frame]:
+    """A few frames spread over the recording, decoded cheaply (one seek and one frame each).
+
+    The frame taken for each of ``count`` evenly spaced times is the key frame at or before
+    it, so sparse key frames give fewer frames (repeats are skipped). For checks that need a
+    look at the picture but no tracking (how many faces, how dark).
+
+    Args:
+        path: The video file.
+        info: Its VideoInfo from probe().
+        count: How many times to look at (fewer frames when key frames are sparse).
+
+    Yields:
+        Frame objects in time order; ``index`` numbers them.
+
+    """
+    info = info or probe(path)
+    duration = info.duration_s if math.isfinite(info.duration_s) else 0.0
+    targets = [duration * (k + 0.5) / count for k in range(count)] if duration else [0.0]
+    container = _open(Path(path))
+    try:
+        stream = container.streams.video[0]
+        seen: set[float] = set()
+        index = 0
+        for target in targets:
+            _seek(container, stream, info.start_s + target)
+            frame = next(iter(_Decoded(container, stream)), None)
+            if frame is None or frame.time is None:
+                continue
+            time_s = float(frame.time) - info.start_s
+            if time_s in seen:
+                continue
+            seen.add(time_s)
+            image = _image(frame, info.rotation, None)
+            if image is not None:
+                yield Frame(index=index, time_s=time_s, image=image)
+                index += 1
+    finally:
+        container.close()
+
+
+def ended_early(info: VideoInfo, time_s: np.ndarray) -> str | None:
+    """A plain sentence if decoding stopped well before the end the container states.
+
+    Args:
+        info: The recording's VideoInfo.
+        time_s: Times of every decoded frame (relative, as ``frames`` gives them).
+
+    Returns:
+        The message, or None when the recording decoded to its end (or its length is unknown).
+
+    """
+    if not math.isfinite(info.duration_s):
+        return None
+    step = 1.0 / info.fps if math.isfinite(info.fps) and info.fps > 0 else 0.0
+    decoded_s = float(time_s[-1]) + step if len(time_s) else 0.0
+    if decoded_s >= info.duration_s - max(EARLY_END_TOLERANCE_S, 3 * step):
+        return None
+    return (
+        f"The recording ends early: frames decode up to {decoded_s:.1f} s of the "
+        f"{info.duration_s:.1f} s the file states (cut off, or damaged from there on). "
+        "Only that part was analysed."
+    )
+
+
+def _image(frame: av.VideoFrame, rotation: int, max_side: int | None) -> np.ndarray | None:
+    """The frame as an upright BGR array (None if the decoder gave an unusable frame)."""
+    try:
+        w, h = frame.width, frame.height
+        if max_side is not None and max(w, h) > max_side:
+            scale = max_side / max(w, h)
+            size = {"width": max(2, round(w * scale)), "height": max(2, round(h * scale))}
+            image = frame.reformat(**size, format="bgr24", interpolation="AREA").to_ndarray()
+        else:
+            image = frame.to_ndarray(format="bgr24")
+    except _DECODE_ERRORS:
+        return None
+    return upright(image, rotation)
 
 
 def _seek(
@@ -249,5 +463,8 @@ def _seek(
     """Seek to the last keyframe at or before ``time_s`` (container clock); stay put on failure."""
     try:
         container.seek(int(time_s / stream.time_base), stream=stream, backward=True)
-    except (av.error.FFmpegError, ValueError, OverflowError):
-        container.seek(0)
+    except (*_DECODE_ERRORS, ZeroDivisionError, TypeError):
+        try:
+            container.seek(0)
+        except _DECODE_ERRORS:
+            pass

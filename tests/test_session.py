@@ -83,6 +83,8 @@ def test_save_then_load_gives_the_same_results(tmp_path):
 def test_saving_replaces_an_old_result_folder_atomically(tmp_path):
     out = tmp_path / "r"
     out.mkdir()
+    (out / "summary.json").write_text("{}")  # an earlier analysis
+    (out / "frames.csv").write_text("")
     (out / "stale.txt").write_text("old")
     _session().save(out)
     assert not (out / "stale.txt").exists()
