@@ -30,10 +30,16 @@ import numpy as np
 
 from review import video
 from review.fidget import head_point
-from review.landmarks import ROW_SIZE, LandmarkExtractor, Landmarks, quiet_native_stderr
+from review.landmarks import (
+    MAX_INFERENCE_SIDE,
+    ROW_SIZE,
+    LandmarkExtractor,
+    Landmarks,
+    quiet_native_stderr,
+)
 
 #: Frames analysed per second of video (the rest are interpolated). None: every frame.
-SAMPLE_HZ: float | None = 10.0
+SAMPLE_HZ: float | None = 7.5
 #: Two head reversals within this many seconds mean a fast oscillation (above about 1 Hz) ...
 REVERSAL_S = 0.5
 #: ... counting only steps between analysed frames of at least this many face widths ...
@@ -41,7 +47,7 @@ MIN_STEP = 0.03
 #: ... and then every frame is analysed for this many seconds.
 DENSE_S = 0.5
 #: Length of a chunk (seconds of presentation time); tracking restarts at each.
-CHUNK_S = 4.0
+CHUNK_S = 6.0
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,7 @@ def extract_chunk(
     held: video.Frame | None = None  # the latest frame not analysed, in case it is the last
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", video.DecodeWarning)
-        for frame in video.frames(path, info, chunk.start_s, chunk.end_s):
+        for frame in video.frames(path, info, chunk.start_s, chunk.end_s, MAX_INFERENCE_SIDE):
             take = sampler.take(frame.time_s)
             times.append(frame.time_s)
             if take:
@@ -218,7 +224,21 @@ def extract_chunk(
 _worker: dict = {}
 
 
-def _init_worker(counter: object) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that started it is gone (e.g. killed with SIGKILL)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _init_worker(counter: object, parent: int) -> None:
+    _exit_with_parent(parent)
     quiet = quiet_native_stderr()
     quiet.__enter__()  # for the life of the worker: MediaPipe's native logs stay quiet
     extractor = LandmarkExtractor().__enter__()
@@ -301,7 +321,10 @@ def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames) -> 
     ctx = multiprocessing.get_context("spawn")
     counter = ctx.Value("q", 0)
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(counter,)
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(counter, os.getpid()),
     ) as pool:
         futures = [pool.submit(_run_chunk, path, info, c, sample_hz) for c in chunks]
         try:
@@ -312,6 +335,10 @@ def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames) -> 
                     on_frames(counter.value)
             return [f.result() for f in futures]
         except BaseException:
+            # Interrupted: stop the workers at once. They hold nothing worth saving, and one
+            # still starting up would otherwise print a traceback when its parent goes away.
             for f in futures:
                 f.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
             raise
