@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -73,6 +75,20 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         click.echo(f"Annotated video: {out_dir / 'annotated.mp4'}")
     if (out_dir / "report.html").is_file():
         click.echo(f"Report: {out_dir / 'report.html'}")
+
+
+@contextlib.contextmanager
+def _decode_warnings_reported() -> Iterator[None]:
+    """Print each distinct decoding warning raised inside the block once, after it."""
+    from review.video import DecodeWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DecodeWarning)
+        yield
+    for message in dict.fromkeys(
+        str(w.message) for w in caught if issubclass(w.category, DecodeWarning)
+    ):
+        click.echo(f"review: warning: {message}", err=True)
 
 
 class _Group(click.Group):
@@ -167,13 +183,8 @@ def analyse(
     _check_output(out)
     if not no_history:
         _open_history(db)  # refuse an unusable database before the long part
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", video_mod.DecodeWarning)
+    with _decode_warnings_reported():
         session = analysis.analyse(video, calibration=calibration, progress=_progress(not quiet))
-    for message in dict.fromkeys(
-        str(w.message) for w in caught if issubclass(w.category, video_mod.DecodeWarning)
-    ):
-        click.echo(f"review: warning: {message}", err=True)
     if len(session) == 0:
         raise ReviewError(f"{video}: no frame could be analysed.")
     session.save(out, extra=_report_writer(video, annotate, quiet))
@@ -555,8 +566,7 @@ def compare(
         if record:
             _record_history(session.summary, folder, db)  # type: ignore[attr-defined]
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", video_mod.DecodeWarning)
+    with _decode_warnings_reported():
         result = compare_report.compare_paths(
             before,
             after,
@@ -565,9 +575,6 @@ def compare(
             progress=_progress(not quiet),
             on_analysed=on_analysed,
         )
-    for w in caught:
-        if issubclass(w.category, video_mod.DecodeWarning):
-            click.echo(f"review: warning: {w.message}", err=True)
     if not quiet:
         click.echo(compare_report.format_terminal(result, out_dir))
 
