@@ -56,7 +56,9 @@ def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> N
         for a, b in _spans(habit, t, end):
             ax.broken_barh([(a, b - a)], (y - 0.35, 0.7), color=colour, linewidth=0)
     for a, b in _spans(no_person, t, end):
+        # Greyed and hatched, so it differs from "could not judge" in print and in grey scale.
         ax.axvspan(a, b, color=NO_PERSON, alpha=0.35, linewidth=0)
+        ax.axvspan(a, b, facecolor="none", edgecolor=NO_PERSON, hatch="///", linewidth=0)
     ax.set_yticks(range(len(LANES)))
     ax.set_yticklabels([label for _c, label, _k in reversed(LANES)])
     ax.set_ylim(-0.6, len(LANES) - 0.4)
@@ -74,12 +76,7 @@ def timeline(session: Session, path: str | os.PathLike[str]) -> None:
     """Write the timeline figure: one lane per habit, events shaded, no-person greyed."""
     fig, ax = plt.subplots(figsize=(10, 3.2), dpi=110)
     draw_timeline(ax, session, title=f"When each habit showed: {os.path.basename(session.video)}")
-    handles = [Patch(color=c, label=label) for _col, label, c in LANES]
-    handles += [
-        Patch(color=NOT_JUDGED, label="Could not judge"),
-        Patch(color=NO_PERSON, alpha=0.35, label="Nobody in view"),
-    ]
-    fig.legend(handles=handles, loc="lower center", ncol=6, frameon=False, fontsize=8)
+    fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path)
     plt.close(fig)
@@ -91,11 +88,12 @@ BEFORE_COLOUR = "#B8B8B8"
 AFTER_COLOUR = "#404040"
 
 
-def _legend_handles() -> list[Patch]:
+def legend_handles() -> list[Patch]:
+    """Legend entries of the timeline: the habit lanes, "could not judge", "nobody in view"."""
     handles = [Patch(color=c, label=label) for _col, label, c in LANES]
     return handles + [
         Patch(color=NOT_JUDGED, label="Could not judge"),
-        Patch(color=NO_PERSON, alpha=0.35, label="Nobody in view"),
+        Patch(facecolor=NO_PERSON, alpha=0.35, hatch="///", label="Nobody in view"),
     ]
 
 
@@ -173,7 +171,7 @@ def comparison_figure(
                 bbox={"facecolor": "white", "edgecolor": "none"},
             )
         ax.set_xlim(0.0, end)  # same time scale for both, so lengths compare at a glance
-    fig.legend(handles=_legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
+    fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1)
     fig.savefig(path)
     plt.close(fig)

@@ -24,7 +24,6 @@ import numpy as np
 
 from review import fidget, gaze, slump, touch, verdicts
 from review.errors import InputError
-from review.events import runs
 from review.keyframes import (
     FramesUnavailable,
     Moment,
@@ -55,23 +54,15 @@ _MARKER = {"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "black", "lw": 0.
 def timeline_png(session: Session, moments: list[Moment]) -> bytes:
     """The timeline as PNG: one lane per habit, events shaded, m:ss axis, key moments numbered.
 
-    The lanes are ``review.plots.draw_timeline``'s; stretches with nobody in view are also
-    hatched here, so that they differ from "could not judge" in print and in grey scale.
+    The lanes are ``review.plots.draw_timeline``'s, with the key moments numbered on them.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from review.plots import NO_PERSON, NOT_JUDGED, draw_timeline
+    from review.plots import draw_timeline, legend_handles
 
     fig, ax = plt.subplots(figsize=(8, 2.9), dpi=150)
     draw_timeline(ax, session)
-    t = session.time_s
-    if len(t):
-        edges = np.append(t, t[0] + session.duration_s)
-        for a, b in runs(session.columns["person"] != 1.0):
-            ax.axvspan(
-                edges[a], edges[b + 1], facecolor="none", edgecolor=NO_PERSON, hatch="///", lw=0
-            )
     lane_of = {column: len(LANES) - 1 - k for k, (column, _l, _c) in enumerate(LANES)}
     for number, moment in enumerate(moments, start=1):
         ax.annotate(
@@ -85,11 +76,7 @@ def timeline_png(session: Session, moments: list[Moment]) -> bytes:
         )
     ax.tick_params(labelsize=9)
     ax.xaxis.label.set_size(9)
-    handles = [Patch(color=c, label=label) for _col, label, c in LANES]
-    handles += [
-        Patch(color=NOT_JUDGED, label="Could not judge"),
-        Patch(facecolor=NO_PERSON, alpha=0.35, hatch="///", label="Nobody in view"),
-    ]
+    handles = legend_handles()
     if moments:
         handles.append(Patch(facecolor="white", edgecolor="black", label="Key moment (number)"))
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5)
