@@ -26,12 +26,19 @@ class _Stderr:
         sys.stderr.flush()
 
 
+@contextlib.contextmanager
 def _progress(
     enabled: bool, verb: str = "Analysing"
-) -> Callable[[int, str], Callable[[int], None]] | None:
-    """A tqdm progress-bar factory for analysis.landmarks_of, or None when disabled."""
+) -> Iterator[Callable[[int, str], Callable[[int], None]] | None]:
+    """A tqdm progress-bar factory for analysis.landmarks_of, or None when disabled.
+
+    Every bar it made is closed when the block ends: a recording often decodes to fewer
+    frames than its container claims, and a bar left open at 97 % would be drawn again later.
+    """
     if not enabled:
-        return None
+        yield None
+        return
+    bars: list = []
 
     def factory(total: int, label: str) -> Callable[[int], None]:
         from tqdm import tqdm
@@ -44,6 +51,7 @@ def _progress(
             file=_Stderr(),
             dynamic_ncols=True,
         )
+        bars.append(bar)
 
         def update(done: int) -> None:
             bar.update(done - bar.n)
@@ -52,7 +60,11 @@ def _progress(
 
         return update
 
-    return factory
+    try:
+        yield factory
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def _fmt_pct(value: float | None) -> str:
@@ -183,8 +195,8 @@ def analyse(
     _check_output(out)
     if not no_history:
         _open_history(db)  # refuse an unusable database before the long part
-    with _decode_warnings_reported():
-        session = analysis.analyse(video, calibration=calibration, progress=_progress(not quiet))
+    with _decode_warnings_reported(), _progress(not quiet) as progress:
+        session = analysis.analyse(video, calibration=calibration, progress=progress)
     if len(session) == 0:
         raise ReviewError(f"{video}: no frame could be analysed.")
     session.save(out, extra=_report_writer(video, annotate, quiet))
@@ -203,9 +215,8 @@ def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, 
         if annotate:
             from review.annotate import write_annotated
 
-            write_annotated(
-                session, video, tmp / "annotated.mp4", progress=_progress(not quiet, "Writing")
-            )
+            with _progress(not quiet, "Writing") as progress:
+                write_annotated(session, video, tmp / "annotated.mp4", progress=progress)
         written = write_report(session, tmp / "report.html", video=video)
         if written.note:
             click.echo(f"review: warning: {written.note}", err=True)
@@ -314,7 +325,8 @@ def evaluate(labels: Path | None, json_out: Path | None, every_frame: bool) -> N
     from review import evaluation
 
     labels = labels or Path("sample_videos/labels.json")
-    results = evaluation.evaluate_file(labels, progress=_progress(True), every_frame=every_frame)
+    with _progress(True) as progress:
+        results = evaluation.evaluate_file(labels, progress=progress, every_frame=every_frame)
     click.echo(evaluation.format_table(results))
     if json_out is not None:
         import json
@@ -566,13 +578,13 @@ def compare(
         if record:
             _record_history(session.summary, folder, db)  # type: ignore[attr-defined]
 
-    with _decode_warnings_reported():
+    with _decode_warnings_reported(), _progress(not quiet) as progress:
         result = compare_report.compare_paths(
             before,
             after,
             out_dir,
             calibration=calibration,
-            progress=_progress(not quiet),
+            progress=progress,
             on_analysed=on_analysed,
         )
     if not quiet:

@@ -75,3 +75,19 @@ def test_installed_command_reports_a_missing_file_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("review: error:") and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.integration
+def test_progress_bars_are_closed_when_a_recording_has_fewer_frames_than_announced(
+    tmp_path, sample
+):
+    """no_face.mp4 announces 98 frames and decodes 95: its bar must not stay open at 97 %
+    (an open bar is drawn again whenever it is garbage-collected, into later output)."""
+    from tqdm import tqdm
+
+    result = CliRunner().invoke(
+        main, ["analyse", str(sample("no_face.mp4")), "-o", str(tmp_path / "out"), "--no-history"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Analysing no_face.mp4" in result.output  # the bar was shown ...
+    assert len(tqdm._instances) == 0  # ... and closed
