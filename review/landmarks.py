@@ -288,15 +288,19 @@ class LandmarkExtractor:
                 real time (increasing from the last ``reset``) it filters in real time.
 
         """
-        if self._holistic is None:
-            raise RuntimeError("LandmarkExtractor must be used inside a `with` block")
         h, w = image_bgr.shape[:2]
         scale = MAX_INFERENCE_SIDE / max(h, w)
         if scale < 1:
             image_bgr = cv2.resize(
                 image_bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
             )
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        return self.row_rgb(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), time_s)
+
+    def row_rgb(self, image_rgb: np.ndarray, time_s: float | None = None) -> np.ndarray:
+        """Like ``row`` for an RGB frame already at most MAX_INFERENCE_SIDE on its longer side."""
+        if self._holistic is None:
+            raise RuntimeError("LandmarkExtractor must be used inside a `with` block")
+        rgb = image_rgb
         rgb.flags.writeable = False
         if time_s is not None and hasattr(self._holistic, "_simulated_timestamp"):
             # process() adds 1/30 s (33333 us) to this before stamping the frame.

@@ -83,6 +83,36 @@ class Frame:
     image: np.ndarray
 
 
+@dataclass(frozen=True)
+class DecodedFrame:
+    """A decoded frame not yet turned into an array: skipping one costs nothing more.
+
+    Turning a 720p frame into a BGR array takes about as long as decoding it, so a caller
+    that looks at only some frames (see review.pipeline) converts only those.
+
+    Attributes:
+        index: 0-based decode index, counting from the first frame yielded.
+        time_s: Presentation time in seconds from the container, relative to the first frame.
+
+    """
+
+    index: int
+    time_s: float
+    _frame: av.VideoFrame
+    _rotation: int
+
+    def array(self, max_side: int | None = None, rgb: bool = False) -> np.ndarray | None:
+        """The upright image (BGR, or RGB), or None if the decoder gave an unusable frame.
+
+        Args:
+            max_side: If given, a frame whose longer side is larger is scaled down to it while
+                being converted (cheaper than converting at full size and then resizing).
+            rgb: Channels in RGB order (what MediaPipe takes) instead of OpenCV's BGR.
+
+        """
+        return _image(self._frame, self._rotation, max_side, "rgb24" if rgb else "bgr24")
+
+
 class DecodeWarning(UserWarning):
     """Part of the recording could not be decoded (cut off, or damaged in places)."""
 
@@ -330,11 +360,37 @@ def frames(
         ``index`` counts from the first frame yielded.
 
     """
+    index = 0
+    for decoded in decoded_frames(path, info, start_s, end_s):
+        image = decoded.array(max_side)
+        if image is None:
+            continue
+        yield Frame(index=index, time_s=decoded.time_s, image=image)
+        index += 1
+
+
+def decoded_frames(
+    path: str | os.PathLike[str],
+    info: VideoInfo | None = None,
+    start_s: float = 0.0,
+    end_s: float = float("inf"),
+    threads: int = 0,
+) -> Iterator[DecodedFrame]:
+    """Like ``frames``, but each frame is turned into an array only when asked.
+
+    A frame the decoder gives but that cannot be converted is still yielded here (its
+    ``array()`` is None); ``frames`` skips such frames. ``threads``: decoder threads (0: as
+    many as FFmpeg likes; 1 for the least CPU per frame).
+    """
     info = info or probe(path)
     container = _open(Path(path))
     try:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if threads == 1:
+            stream.thread_type = "NONE"
+        else:
+            stream.thread_type = "AUTO"
+            stream.codec_context.thread_count = threads
         if start_s > 0:
             _seek(container, stream, info.start_s + start_s)
         step = 1.0 / info.fps if info.fps == info.fps and info.fps > 0 else 1e-3
@@ -351,10 +407,7 @@ def frames(
                 continue
             if time_s >= end_s - 1e-9:
                 break
-            image = _image(frame, info.rotation, max_side)
-            if image is None:
-                continue
-            yield Frame(index=index, time_s=time_s, image=image)
+            yield DecodedFrame(index=index, time_s=time_s, _frame=frame, _rotation=info.rotation)
             index += 1
         if decoded.skipped:
             warnings.warn(
@@ -418,6 +471,31 @@ def spread_frames(
         container.close()
 
 
+def keyframe_times(path: str | os.PathLike[str], info: VideoInfo | None = None) -> np.ndarray:
+    """Times of the key frames (seconds, relative as ``frames`` gives them), from the packets.
+
+    Reading packets without decoding them is fast (20 ms for a 2-minute 720p MP4). Decoding
+    can start only at a key frame, so a reader that starts elsewhere decodes frames it then
+    throws away. Empty if the container gives no key-frame marks or cannot be read.
+    """
+    info = info or probe(path)
+    times: list[float] = []
+    try:
+        container = _open(Path(path))
+    except InputError:
+        return np.zeros(0)
+    try:
+        stream = container.streams.video[0]
+        for packet in container.demux(stream):
+            if packet.is_keyframe and packet.pts is not None and packet.time_base is not None:
+                times.append(float(packet.pts * packet.time_base) - info.start_s)
+    except (*_DECODE_ERRORS, OSError):
+        pass
+    finally:
+        container.close()
+    return np.unique(np.asarray(times, dtype=float))
+
+
 def ended_early(info: VideoInfo, time_s: np.ndarray) -> str | None:
     """A plain sentence if decoding stopped well before the end the container states.
 
@@ -442,16 +520,18 @@ def ended_early(info: VideoInfo, time_s: np.ndarray) -> str | None:
     )
 
 
-def _image(frame: av.VideoFrame, rotation: int, max_side: int | None) -> np.ndarray | None:
-    """The frame as an upright BGR array (None if the decoder gave an unusable frame)."""
+def _image(
+    frame: av.VideoFrame, rotation: int, max_side: int | None, pixels: str = "bgr24"
+) -> np.ndarray | None:
+    """The frame as an upright ``pixels`` array (None if the decoder gave an unusable frame)."""
     try:
         w, h = frame.width, frame.height
         if max_side is not None and max(w, h) > max_side:
             scale = max_side / max(w, h)
             size = {"width": max(2, round(w * scale)), "height": max(2, round(h * scale))}
-            image = frame.reformat(**size, format="bgr24", interpolation="AREA").to_ndarray()
+            image = frame.reformat(**size, format=pixels, interpolation="AREA").to_ndarray()
         else:
-            image = frame.to_ndarray(format="bgr24")
+            image = frame.to_ndarray(format=pixels)
     except _DECODE_ERRORS:
         return None
     return upright(image, rotation)
@@ -462,7 +542,8 @@ def _seek(
 ) -> None:
     """Seek to the last keyframe at or before ``time_s`` (container clock); stay put on failure."""
     try:
-        container.seek(int(time_s / stream.time_base), stream=stream, backward=True)
+        # Rounded, so that seeking to a key frame's own time lands on it, not the one before.
+        container.seek(round(time_s / stream.time_base), stream=stream, backward=True)
     except (*_DECODE_ERRORS, ZeroDivisionError, TypeError):
         try:
             container.seek(0)
