@@ -170,15 +170,43 @@ def landmarks_of(
         workers: Processes to use (default: one per core).
 
     """
+    lm, info, _look = _read(path, progress, sample_hz, workers, with_glance=False)
+    return lm, info
+
+
+def _read(path, progress, sample_hz, workers, with_glance):
     info = video.probe(path)
     update = progress(info.frame_count, Path(path).name) if progress else None
-    lm = pipeline.extract_landmarks(
-        path, info, sample_hz=sample_hz, workers=workers, on_frames=update
-    )
+    options = {"sample_hz": sample_hz, "workers": workers, "on_frames": update}
+    if with_glance:
+        lm, look = pipeline.read_recording(path, info, **options)
+    else:
+        lm, look = pipeline.extract_landmarks(path, info, **options), None
     early = video.ended_early(info, lm.time_s)
     if early:
-        warnings.warn(f"{path}: {early}", video.DecodeWarning, stacklevel=2)
-    return lm, info
+        warnings.warn(f"{path}: {early}", video.DecodeWarning, stacklevel=3)
+    return lm, info, look
+
+
+def analyse_file(
+    path: str | os.PathLike[str],
+    reference: Reference | None = None,
+    progress: ProgressFactory | None = None,
+    sample_hz: float | None = pipeline.SAMPLE_HZ,
+    workers: int | None = None,
+) -> Session:
+    """Read a recording (landmarks, and a glance at a few frames, together) and judge it.
+
+    Args:
+        path: The video file.
+        reference: A calibration's reference; default: inferred from the recording.
+        progress: Optional progress-bar factory.
+        sample_hz: Frames analysed per second (others interpolated); None: every frame.
+        workers: Processes to use (default: one per core).
+
+    """
+    lm, info, look = _read(path, progress, sample_hz, workers, with_glance=True)
+    return analyse_recording(lm, info, reference, video_path=str(path), look=look)
 
 
 def analyse_recording(
@@ -186,15 +214,16 @@ def analyse_recording(
     info: video.VideoInfo,
     reference: Reference | None = None,
     video_path: str | None = None,
+    look: glance.Glance | None = None,
 ) -> Session:
     """Judge a decoded recording's landmarks, with what its frames add (see review.glance).
 
     A glance at a dozen frames spread over the recording counts the people in view
     (``people_max``; a note when there were several and whether the main one was followed)
     and finds a picture too dark or noisy to judge movement (fidgeting not judged there).
-    A recording that ended early gets a note.
+    A recording that ended early gets a note. ``look``: that glance, if already taken.
     """
-    look = glance.look(info.path, info)
+    look = look if look is not None else glance.look(info.path, info)
     poor = glance.poor_picture(look, lm.time_s)
     session = analyse_landmarks(
         lm,
@@ -256,5 +285,4 @@ def analyse(
 
     """
     reference = calibrate(calibration, progress) if calibration is not None else None
-    lm, info = landmarks_of(path, progress, sample_hz=sample_hz, workers=workers)
-    return analyse_recording(lm, info, reference, video_path=str(path))
+    return analyse_file(path, reference, progress, sample_hz=sample_hz, workers=workers)

@@ -112,8 +112,7 @@ def load(
             session.landmarks, reference, video_path=session.video, fps=session.fps
         )
         return Loaded(rejudged, p, analysed_now=False, rejudged=True)
-    lm, info = analysis.landmarks_of(p, progress)
-    session = analysis.analyse_recording(lm, info, reference, video_path=str(p))
+    session = analysis.analyse_file(p, reference, progress)
     if len(session) == 0:
         raise ReviewError(f"{p}: no frame could be analysed.")
     folder = save_results(session, results_folder(p), p)

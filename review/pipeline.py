@@ -1,6 +1,6 @@
-"""Landmarks of a whole recording, fast: sampled frames, fixed chunks, both cores.
+"""Landmarks of a whole recording, fast: sampled frames, chunks, both cores.
 
-Three measured choices make a 2-minute answer take well under a minute on two cores:
+Four measured choices make a 2-minute answer take well under a minute on two cores:
 
 - **Sampling.** MediaPipe runs on about ``SAMPLE_HZ`` frames a second, and on every frame
   for ``DENSE_S`` seconds whenever the head has turned back twice within ``REVERSAL_S``
@@ -9,12 +9,19 @@ Three measured choices make a 2-minute answer take well under a minute on two co
   the frame height lost a third of its swings). The frames in between get landmarks
   interpolated linearly from the two analysed frames around them (NaN when either is NaN, so
   nothing is invented across a gap).
-- **Chunks.** The recording is cut into fixed chunks of ``CHUNK_S`` seconds of presentation
-  time; MediaPipe's tracking restarts at each chunk. Because the chunks do not depend on how
-  many processes run, the result is the same with one process or several.
+- **Chunks.** The recording is cut into chunks of about ``CHUNK_S`` seconds of presentation
+  time, each boundary moved to a key frame near it when there is one (decoding can start only
+  at a key frame; a chunk starting elsewhere decodes frames it then throws away). MediaPipe's
+  tracking restarts at each chunk. The chunks depend on the file only, not on how many
+  processes run, so the result is the same with one process or several.
 - **Processes.** Each chunk is decoded (seeking to it) and analysed by a worker process; the
-  chunks are shared among ``workers`` processes (default: one per core). No frame crosses
-  between processes, so memory stays flat whatever the length of the recording.
+  chunks are shared among ``workers`` processes (default: one per core), longest first so
+  that the short ones even out the end, and the glance at a few frames (review.glance) comes
+  last. No frame crosses between processes, so memory stays flat whatever the length of the
+  recording.
+- **Only what is analysed is converted.** A decoded frame becomes an RGB array only if
+  MediaPipe is to see it (converting costs about as much as decoding), and the decoder runs
+  on one thread (MediaPipe already keeps each core busy).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Callable
 
 import numpy as np
 
-from review import video
+from review import glance, video
 from review.fidget import head_point
 from review.landmarks import (
     MAX_INFERENCE_SIDE,
@@ -76,12 +83,27 @@ class ChunkResult:
     warning: str = ""
 
 
-def plan_chunks(duration_s: float, chunk_s: float = CHUNK_S) -> list[Chunk]:
-    """Fixed chunks covering the recording; one open-ended chunk when the length is unknown."""
+def plan_chunks(
+    duration_s: float, chunk_s: float = CHUNK_S, keyframes_s: np.ndarray | None = None
+) -> list[Chunk]:
+    """Chunks of about ``chunk_s`` covering the recording (one open-ended if its length is unknown).
+
+    A boundary moves to the key frame nearest it within half a chunk, if there is one, so that
+    the chunk after it starts decoding where it starts keeping frames: otherwise it decodes
+    from the key frame before (up to 8 s of frames at x264's default spacing) and throws that
+    away. Chunks stay at least half a chunk long.
+    """
     if not math.isfinite(duration_s) or duration_s <= chunk_s:
         return [Chunk(0.0, math.inf)]
+    keys = np.zeros(0) if keyframes_s is None else np.asarray(keyframes_s, dtype=float)
     n = math.ceil(duration_s / chunk_s)
-    starts = [k * chunk_s for k in range(n)]
+    starts = [0.0]
+    for k in range(1, n):
+        target = k * chunk_s
+        lo = max(target, starts[-1] + chunk_s) - chunk_s / 2
+        hi = min(target + chunk_s / 2, duration_s - chunk_s / 2)
+        near = keys[(keys >= lo) & (keys <= hi)]
+        starts.append(float(near[np.argmin(np.abs(near - target))]) if len(near) else target)
     return [Chunk(s, starts[k + 1] if k + 1 < n else math.inf) for k, s in enumerate(starts)]
 
 
@@ -182,7 +204,9 @@ def extract_chunk(
     """Decode one chunk and run MediaPipe on its sampled frames (tracking starts afresh).
 
     The decision to analyse a frame needs the next frame's time only for the last frame, so
-    one frame is held back: the chunk is streamed, never held in memory.
+    one frame is held back: the chunk is streamed, never held in memory. Only the frames
+    analysed are turned into arrays, and the decoder runs on one thread: MediaPipe keeps a
+    core busy, so decoding threads would only compete with it (and with the other workers).
     """
     extractor.reset()
     times: list[float] = []
@@ -191,14 +215,21 @@ def extract_chunk(
     nan_row = np.full(ROW_SIZE, np.nan, dtype=np.float32)
     sampler = Sampler(sample_hz, info.fps)
     size = (info.width, info.height)
-    held: video.Frame | None = None  # the latest frame not analysed, in case it is the last
+
+    def landmarks_of(frame: video.DecodedFrame) -> np.ndarray:
+        image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
+        if image is None:  # decoded but unusable: the frame stays, unjudged
+            return nan_row
+        return extractor.row_rgb(image, frame.time_s - chunk.start_s + 1.0)
+
+    held: video.DecodedFrame | None = None  # the latest frame not analysed, if it is the last
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", video.DecodeWarning)
-        for frame in video.frames(path, info, chunk.start_s, chunk.end_s, MAX_INFERENCE_SIDE):
+        for frame in video.decoded_frames(path, info, chunk.start_s, chunk.end_s, threads=1):
             take = sampler.take(frame.time_s)
             times.append(frame.time_s)
             if take:
-                rows.append(extractor.row(frame.image, frame.time_s - chunk.start_s + 1.0))
+                rows.append(landmarks_of(frame))
                 sampler.observe(frame.time_s, *_head_and_face_width(rows[-1], size))
                 held = None
             else:
@@ -208,7 +239,7 @@ def extract_chunk(
             if tick is not None:
                 tick()
         if held is not None:  # always analyse the chunk's last frame
-            rows[-1] = extractor.row(held.image, held.time_s - chunk.start_s + 1.0)
+            rows[-1] = landmarks_of(held)
             analysed[-1] = True
     warning = "; ".join(str(w.message) for w in caught if w.category is video.DecodeWarning)
     return ChunkResult(
@@ -285,22 +316,48 @@ def extract_landmarks(
         Landmarks with one row per decoded frame.
 
     """
+    return _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance=False)[0]
+
+
+def read_recording(
+    path: str | os.PathLike[str],
+    info: video.VideoInfo | None = None,
+    sample_hz: float | None = SAMPLE_HZ,
+    workers: int | None = None,
+    chunk_s: float = CHUNK_S,
+    on_frames: Callable[[int], None] | None = None,
+) -> tuple[Landmarks, glance.Glance]:
+    """``extract_landmarks``, and a glance at a few frames (review.glance) in the same workers.
+
+    The glance is the last task given to the worker processes, so it fills the time one of
+    them would otherwise wait for the other to finish its last chunk.
+    """
+    lm, look = _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance=True)
+    assert look is not None
+    return lm, look
+
+
+def _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance):
     path = os.fspath(path)
     info = info or video.probe(path)
-    chunks = plan_chunks(info.duration_s, chunk_s)
+    keyframes = video.keyframe_times(path, info) if math.isfinite(info.duration_s) else None
+    chunks = plan_chunks(info.duration_s, chunk_s, keyframes)
     workers = min(workers or default_workers(), len(chunks))
     if workers <= 1:
         results = _extract_here(path, info, chunks, sample_hz, on_frames)
+        look = glance.look(path, info) if with_glance else None
     else:
-        results = _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames)
+        results, look = _extract_in_processes(
+            path, info, chunks, sample_hz, workers, on_frames, with_glance
+        )
     for r in results:
         if r.warning:
-            warnings.warn(r.warning, video.DecodeWarning, stacklevel=2)
+            warnings.warn(r.warning, video.DecodeWarning, stacklevel=3)
     time_s = np.concatenate([r.time_s for r in results]) if results else np.zeros(0)
     rows = np.concatenate([r.rows for r in results]) if results else np.zeros((0, ROW_SIZE))
     analysed = np.concatenate([r.analysed for r in results]) if results else np.zeros(0, bool)
     rows = interpolate_rows(time_s, rows, analysed)
-    return Landmarks.from_flat(time_s, rows, (info.width, info.height), analysed)
+    return Landmarks.from_flat(time_s, rows, (info.width, info.height), analysed), look
 
 
 def _extract_here(path, info, chunks, sample_hz, on_frames) -> list[ChunkResult]:
@@ -315,30 +372,36 @@ def _extract_here(path, info, chunks, sample_hz, on_frames) -> list[ChunkResult]
         return [extract_chunk(path, info, c, sample_hz, extractor, tick) for c in chunks]
 
 
-def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames) -> list[ChunkResult]:
+def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames, with_glance):
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     counter = ctx.Value("q", 0)
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=ctx,
         initializer=_init_worker,
         initargs=(counter, os.getpid()),
-    ) as pool:
-        futures = [pool.submit(_run_chunk, path, info, c, sample_hz) for c in chunks]
-        try:
-            pending = set(futures)
-            while pending:
-                _done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                if on_frames is not None:
-                    on_frames(counter.value)
-            return [f.result() for f in futures]
-        except BaseException:
-            # Interrupted: stop the workers at once. They hold nothing worth saving, and one
-            # still starting up would otherwise print a traceback when its parent goes away.
-            for f in futures:
-                f.cancel()
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-            raise
+    )
+    try:
+        # Longest first, so that the short chunks even out the end (results keep time order).
+        longest_first = sorted(chunks, key=lambda c: -(min(c.end_s, info.duration_s) - c.start_s))
+        submitted = {c: pool.submit(_run_chunk, path, info, c, sample_hz) for c in longest_first}
+        futures = [submitted[c] for c in chunks]
+        look = pool.submit(glance.look, path, info) if with_glance else None
+        pending = set(futures) | ({look} if look else set())
+        while pending:
+            _done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if on_frames is not None:
+                on_frames(counter.value)
+        results = [f.result() for f in futures], look.result() if look else None
+    except BaseException:
+        # Interrupted: stop the workers at once. They hold nothing worth saving, and one
+        # still starting up would otherwise print a traceback when its parent goes away.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    # The workers exit (closing MediaPipe, ~0.3 s) while the results are being judged.
+    pool.shutdown(wait=False)
+    return results

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from review import pipeline
+from review import analysis, pipeline, video
 
 FPS = 30.0
 
@@ -55,6 +55,41 @@ def test_chunks_cover_the_recording_whatever_its_length():
     assert [c.start_s for c in chunks] == [0.0, 4.0, 8.0]
     assert chunks[-1].end_s == float("inf")
     assert pipeline.plan_chunks(float("nan"), 4.0) == [pipeline.Chunk(0.0, float("inf"))]
+
+
+def test_chunk_boundaries_move_to_nearby_key_frames_only():
+    keys = np.array([0.0, 5.0, 9.5, 30.0])
+    starts = [c.start_s for c in pipeline.plan_chunks(40.0, 4.0, keys)]
+    # 4 -> key frame 5 (within 2 s); 8 -> 9.5; 28 -> 30; the others have none near.
+    assert starts == [0.0, 5.0, 9.5, 12.0, 16.0, 20.0, 24.0, 30.0, 32.0, 36.0]
+    assert np.all(np.diff(starts) >= 2.0)  # never shorter than half a chunk
+    # A key frame just before the end would leave a sliver: not taken.
+    assert [c.start_s for c in pipeline.plan_chunks(9.0, 4.0, np.array([8.5]))] == [0, 4, 8]
+
+
+@pytest.mark.integration
+def test_key_frame_times_are_where_decoding_can_start(sample):
+    path = sample("face_noface.mov")
+    keys = video.keyframe_times(path)
+    assert len(keys) >= 3 and keys[0] == 0.0  # this clip has one every 1-1.25 s
+    for k in keys[1:]:
+        first = next(video.frames(path, start_s=float(k)))
+        assert first.time_s == pytest.approx(k, abs=1e-6)
+
+
+@pytest.mark.integration
+def test_per_frame_results_do_not_depend_on_the_number_of_processes(sample):
+    """Many short chunks over a clip with fast movement (dense sampling crosses chunks)."""
+    path = sample("bouncing.mp4")
+    one = pipeline.extract_landmarks(path, workers=1, chunk_s=1.5)
+    two = pipeline.extract_landmarks(path, workers=2, chunk_s=1.5)
+    assert np.array_equal(one.to_flat(), two.to_flat(), equal_nan=True)
+    judged_one = analysis.analyse_landmarks(one).columns
+    judged_two = analysis.analyse_landmarks(two).columns
+    assert judged_one.keys() == judged_two.keys()
+    for name in judged_one:
+        assert np.array_equal(judged_one[name], judged_two[name], equal_nan=True), name
+    assert 0 < np.nanmean(judged_one["fidgeting"]) < 1  # the clip has still and bouncing parts
 
 
 @pytest.mark.integration
