@@ -10,13 +10,16 @@ import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from review.errors import ReviewError
 from review.events import Event
 from review.session import HABITS, Session
-from review.video import Frame
+from review.video import DecodeWarning, Frame
+
+T = TypeVar("T")
 
 #: Key moments shown per habit (its longest events).
 PER_HABIT = 3
@@ -99,14 +102,42 @@ def frames_quietly(video_path: str | os.PathLike[str]) -> Iterator[Frame]:
     """``video.frames`` without its DecodeWarning: the analysis has already reported it."""
     from review import video
 
-    decoded = video.frames(video_path)
+    return _quietly(video.frames(video_path))
+
+
+def _quietly(decoded: Iterator[T]) -> Iterator[T]:
     while True:
         with warnings.catch_warnings():  # only around decoding, never around the caller's code
-            warnings.simplefilter("ignore", video.DecodeWarning)
+            warnings.simplefilter("ignore", DecodeWarning)
             frame = next(decoded, None)
         if frame is None:
             return
         yield frame
+
+
+def decoding_runs(
+    wanted: list[int], time_s: np.ndarray, keyframes_s: np.ndarray
+) -> list[tuple[float, list[int]]]:
+    """Where to start decoding to reach the frames ``wanted`` (sorted indices), and which.
+
+    Decoding can start only at a key frame. A wanted frame is reached by going on from the one
+    before it unless a key frame lies between them: then decoding starts again at that key
+    frame (the key frame at or before the wanted one). Without key frames: from the start.
+
+    Returns:
+        Runs of (start time, wanted indices decoded from there), in time order.
+
+    """
+    runs: list[tuple[float, list[int]]] = []
+    for i in wanted:
+        t = float(time_s[i])
+        before = keyframes_s[keyframes_s <= t + TIME_TOLERANCE_S]
+        key = float(before[-1]) if len(before) else 0.0
+        if runs and key <= float(time_s[runs[-1][1][-1]]) + TIME_TOLERANCE_S:
+            runs[-1][1].append(i)
+        else:
+            runs.append((key, [i]))
+    return runs
 
 
 class FramesUnavailable(ReviewError):
@@ -143,8 +174,11 @@ def grab_frames(
 ) -> dict[int, np.ndarray]:
     """Decode the recording again and keep the frames at ``indices``.
 
-    Decoding stops after the last frame wanted. Each frame's time is checked against the
-    analysis, so a different recording at the same path is refused rather than mislabelled.
+    Decoding starts at the key frame before each frame wanted (see ``decoding_runs``), not
+    at the start of the recording, and only the frames wanted are turned into images: for a
+    2-minute answer this took 8.8 s when every frame up to the last one wanted was decoded and
+    converted. Every frame decoded is checked against the analysis (its time at its index), so
+    a different recording at the same path is refused rather than mislabelled.
 
     Args:
         video_path: The analysed recording.
@@ -158,24 +192,36 @@ def grab_frames(
         FramesUnavailable: The file cannot be read or its frames differ from the analysis.
 
     """
+    from review import video
     from review.errors import InputError
 
-    wanted = set(int(i) for i in indices)
+    wanted = sorted(set(int(i) for i in indices))
     if not wanted:
         return {}
-    found: dict[int, np.ndarray] = {}
-    try:
-        for frame in frames_quietly(video_path):
-            if frame.index >= len(time_s) or (
-                abs(frame.time_s - time_s[frame.index]) > TIME_TOLERANCE_S
-            ):
-                break
-            if frame.index in wanted:
-                found[frame.index] = frame.image
-                if len(found) == len(wanted):
-                    return found
-    except InputError as err:
-        raise FramesUnavailable(str(err)) from None
-    raise FramesUnavailable(
+    mismatch = FramesUnavailable(
         f"{video_path}: its frames do not match this analysis (edited or a different recording)"
     )
+    if wanted[0] < 0 or wanted[-1] >= len(time_s):
+        raise mismatch
+    found: dict[int, np.ndarray] = {}
+    try:
+        info = video.probe(video_path)
+        runs = decoding_runs(wanted, time_s, video.keyframe_times(video_path, info))
+        for start_s, run in runs:
+            first = int(np.searchsorted(time_s, start_s - TIME_TOLERANCE_S, side="left"))
+            end_s = float(time_s[run[-1]]) + TIME_TOLERANCE_S
+            todo = set(run)
+            for frame in _quietly(video.decoded_frames(video_path, info, start_s, end_s)):
+                i = first + frame.index
+                if i >= len(time_s) or abs(frame.time_s - time_s[i]) > TIME_TOLERANCE_S:
+                    raise mismatch
+                if i in todo:
+                    image = frame.array()
+                    if image is None:
+                        raise mismatch
+                    found[i] = image
+    except InputError as err:
+        raise FramesUnavailable(str(err)) from None
+    if len(found) != len(wanted):
+        raise mismatch
+    return found

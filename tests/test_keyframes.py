@@ -1,5 +1,7 @@
 import numpy as np
+import pytest
 
+from review import keyframes, video
 from review.analysis import analyse_landmarks
 from review.events import Event
 from review.keyframes import PER_HABIT, choose_moments, event_frames, worst_frame
@@ -62,3 +64,37 @@ def test_event_frames_survive_times_rounded_to_the_millisecond():
     exact = Event("slumped", float(t[10]), float(t[40]))
     rounded = Event("slumped", round(float(t[10]), 3), round(float(t[40]), 3))
     assert event_frames(t, exact) == event_frames(t, rounded) == (10, 40)
+
+
+def test_decoding_restarts_only_at_a_key_frame_past_the_last_frame_decoded():
+    time_s = np.arange(450) / 30.0  # 15 s
+    keys = np.array([0.0, 5.0, 10.0])
+    at = {t: int(round(t * 30)) for t in (1.0, 2.0, 4.9, 6.0, 7.0, 12.0)}
+    runs = keyframes.decoding_runs(sorted(at.values()), time_s, keys)
+    assert runs == [
+        (0.0, [at[1.0], at[2.0], at[4.9]]),  # no key frame between them: decoding goes on
+        (5.0, [at[6.0], at[7.0]]),
+        (10.0, [at[12.0]]),
+    ]
+    # A frame exactly on a key frame starts there; without key frames, from the start.
+    assert keyframes.decoding_runs([150], time_s, keys) == [(5.0, [150])]
+    assert keyframes.decoding_runs([30, 360], time_s, np.zeros(0)) == [(0.0, [30, 360])]
+
+
+@pytest.mark.integration
+def test_frames_grabbed_by_seeking_are_those_of_a_full_decode(sample):
+    path = sample("face_noface.mov")  # a key frame every 1-1.25 s
+    every = list(video.frames(path))
+    time_s = np.array([f.time_s for f in every])
+    wanted = [0, 5, 40, 41, 100, len(every) - 1]
+    grabbed = keyframes.grab_frames(path, wanted, time_s)
+    assert sorted(grabbed) == wanted
+    for i in wanted:
+        assert np.array_equal(grabbed[i], every[i].image), i
+
+
+@pytest.mark.integration
+def test_frames_of_another_recording_are_refused(sample):
+    time_s = np.array([f.time_s for f in video.frames(sample("face_noface.mov"))])
+    with pytest.raises(keyframes.FramesUnavailable):
+        keyframes.grab_frames(sample("no_face.mp4"), [10, 60], time_s)
