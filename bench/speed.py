@@ -6,13 +6,17 @@ sampled every 50 ms):
 
 1. plain: decode every frame with PyAV and run MediaPipe Holistic (complexity 1, refined face)
    on each, one process: what a straightforward script does;
-2. review: `review.analyse` with its defaults (sampling, chunks, one process per core);
-3. review, every frame, one process: what sampling and processes buy, apart;
-4. review on a clip of at least 3 minutes, for memory against the 22 s clip.
+2. review library: `review.analyse` with its defaults (sampling, chunks, one process per core);
+3. review command: `review analyse VIDEO -o DIR -q --no-history`, which also writes the report
+   (with its key frames), the timeline and the tables: what a user waits for;
+4. review, every frame, one process: what sampling and processes buy, apart;
+5. review command on a clip of at least 3 minutes, for memory against the 22 s clip.
 
-Cases 1-3 run on the 22 s clip and on a 2-minute "answer" made by repeating it.
+Cases 1-4 run on the 22 s clip and on a 2-minute "answer" made by repeating it. On the 22 s
+clip, where a second of noise is 5 % of the time, cases 1-3 run ``--repeat`` times, in turn,
+and the median is reported (with the range).
 
-Usage: python bench/speed.py [--skip-long]
+Usage: python bench/speed.py [--skip-long] [--repeat N]
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ import sys, review
 sample_hz = None if sys.argv[2] == "every" else review.pipeline.SAMPLE_HZ
 workers = 1 if sys.argv[2] == "every" else None
 review.analyse(sys.argv[1], sample_hz=sample_hz, workers=workers)
+"""
+COMMAND = """
+import sys
+from review.cli import main
+main(["analyse", sys.argv[1], "-o", sys.argv[2], "-q", "--no-history"])
 """
 
 
@@ -96,9 +105,14 @@ def _cpu() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-long", action="store_true", help="no 3-minute memory case")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each 22 s case (median)")
     args = parser.parse_args()
     clip = (
         make_clips.CLIP
@@ -120,33 +134,50 @@ def main() -> None:
             if args.skip_long
             else make_clips.write(Path(tmp) / "long_720p.mp4", [clip], repeat=9)
         )
+        out = str(Path(tmp) / "out")
+        cases = [
+            ("plain every-frame Holistic loop", PLAIN, []),
+            ("review.analyse() (library, default)", REVIEW, ["default"]),
+            ("review analyse (command, with report)", COMMAND, [out]),
+        ]
         for path in [clip, answer]:
             info = video.probe(path)
+            repeat = max(1, args.repeat) if path == clip else 1
             print(
                 f"\nclip: {path.name}, {info.width}x{info.height}, {info.fps:g} fps, "
-                f"{info.duration_s:g} s"
+                f"{info.duration_s:g} s" + (f"; median of {repeat} runs" if repeat > 1 else "")
             )
-            plain_s, plain_mb = measure(PLAIN, str(path))
-            review_s, review_mb = measure(REVIEW, str(path), "default")
-            every_s, every_mb = measure(REVIEW, str(path), "every")
-            rows = [
-                ("plain every-frame Holistic loop", plain_s, plain_mb),
-                ("review analyse (default)", review_s, review_mb),
-                ("review analyse, every frame, 1 process", every_s, every_mb),
-            ]
-            print(f"{'case':<42} {'seconds':>8} {'x real time':>12} {'peak MB':>8}")
-            for name, sec, mb in rows:
-                print(f"{name:<42} {sec:8.1f} {info.duration_s / sec:12.2f} {mb:8.0f}")
-            print(f"review analyse is {plain_s / review_s:.2f}x faster than the plain loop")
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in cases}
+            for _ in range(repeat):  # in turn, so that a slow spell hits every case alike
+                for name, code, extra in cases:
+                    runs[name].append(measure(code, str(path), *extra))
+            every = measure(REVIEW, str(path), "every")
+            print(f"{'case':<42} {'seconds':>8} {'range':>11} {'x real time':>12} {'peak MB':>8}")
+            medians = {}
+            for name, _, _ in cases:
+                secs = [r[0] for r in runs[name]]
+                sec, mb = _median(secs), _median([r[1] for r in runs[name]])
+                medians[name] = (sec, mb)
+                spread = f"{min(secs):.1f}-{max(secs):.1f}" if repeat > 1 else ""
+                print(f"{name:<42} {sec:8.1f} {spread:>11} {info.duration_s / sec:12.2f} {mb:8.0f}")
+            name = "review, every frame, 1 process"
+            print(
+                f"{name:<42} {every[0]:8.1f} {'':>11} {info.duration_s / every[0]:12.2f} "
+                f"{every[1]:8.0f}"
+            )
+            plain_s = medians["plain every-frame Holistic loop"][0]
+            for name, _, _ in cases[1:]:
+                print(f"{name} is {plain_s / medians[name][0]:.2f}x faster than the plain loop")
             if path == clip:
-                short_mb, short_s = review_mb, info.duration_s
+                short_mb = medians["review analyse (command, with report)"][1]
+                short_s = info.duration_s
         if long_clip is not None:
             long_info = video.probe(long_clip)
-            long_s, long_mb = measure(REVIEW, str(long_clip), "default")
+            long_s, long_mb = measure(COMMAND, str(long_clip), out)
             print(
-                f"\n{long_info.duration_s / 60:.1f}-minute clip: {long_s:.1f} s "
-                f"({long_info.duration_s / long_s:.2f}x real time), peak {long_mb:.0f} MB = "
-                f"{long_mb / short_mb:.2f}x the peak for the {short_s:g} s clip"
+                f"\n{long_info.duration_s / 60:.1f}-minute clip, review analyse (command): "
+                f"{long_s:.1f} s ({long_info.duration_s / long_s:.2f}x real time), peak "
+                f"{long_mb:.0f} MB = {long_mb / short_mb:.2f}x the peak for the {short_s:g} s clip"
             )
 
 
