@@ -151,6 +151,35 @@ def analyse_landmarks(
     )
 
 
+def rejudge(session: Session, reference: Reference) -> Session:
+    """Judge a saved analysis again, from its landmarks, against another reference.
+
+    For comparing sessions against one calibration. What the video's frames added when it was
+    analysed is kept, since the video is not read again: the frames where the picture was too
+    poor to judge movement (those where the person was in view and fidgeting was left
+    unjudged: fidgeting does not depend on the reference), the people count and the notes
+    about the recording.
+
+    Raises:
+        ValueError: The session has no landmarks (it was loaded without landmarks.npz).
+
+    """
+    if session.landmarks is None:
+        raise ValueError("the analysis has no landmarks to judge again")
+    present = session.columns["person"] == 1.0
+    poor_picture = present & np.isnan(session.columns["fidgeting"])
+    again = analyse_landmarks(
+        session.landmarks,
+        reference,
+        video_path=session.video,
+        fps=session.fps,
+        unjudged_movement=poor_picture,
+    )
+    again.people_max = session.people_max
+    again.notes += [note for note in session.notes if note not in again.notes]
+    return again
+
+
 #: A progress-bar factory: ``(total_frames, label) -> update(frames_done)``.
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
 

@@ -108,9 +108,7 @@ def load(
         if reference is None:
             return Loaded(session, p, analysed_now=False, rejudged=False)
         assert session.landmarks is not None  # check() made sure landmarks.npz is there
-        rejudged = analysis.analyse_landmarks(
-            session.landmarks, reference, video_path=session.video, fps=session.fps
-        )
+        rejudged = analysis.rejudge(session, reference)
         return Loaded(rejudged, p, analysed_now=False, rejudged=True)
     session = analysis.analyse_file(p, reference, progress)
     if len(session) == 0:

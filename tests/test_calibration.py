@@ -72,3 +72,31 @@ def test_cli_calibration_clip_without_a_person_is_refused(tmp_path, sample):
     assert result.exit_code == 2
     assert "no person found in the calibration clip" in result.output
     assert not out.exists()
+
+
+def test_judging_a_saved_analysis_again_keeps_what_the_frames_added(tmp_path):
+    """Re-judging against a calibration reads the landmarks, not the video: the frames whose
+    picture was too poor to judge movement, the people count and the notes must carry over."""
+    from review.analysis import rejudge
+    from review.session import Session
+
+    t = np.arange(360) / 30.0
+    lm = synth.translate(synth.still(12.0), 0.03 * np.sin(2 * np.pi * 1.0 * t), np.zeros(360))
+    poor = t >= 6.0  # the second half filmed in the dark, say
+    first = analyse_landmarks(lm, unjudged_movement=poor)
+    first.people_max = 2
+    first.notes.append("Another face was seen beside you.")
+    saved = Session.load(first.save(tmp_path / "a"))
+
+    calibration = reference_from(measure(synth.still(3.0)), source="calibration")
+    again = rejudge(saved, calibration)
+    fidgeting = again.columns["fidgeting"]
+    assert np.isnan(fidgeting[poor]).all()
+    assert np.nansum(fidgeting[~poor]) > 0  # the rocking is still seen where it was judged
+    assert again.people_max == 2
+    assert "Another face was seen beside you." in again.notes
+    assert again.summary["reference"]["source"] == "calibration"
+    # Without the carried-over gate the dark half would be judged from jittery landmarks.
+    assert not np.isnan(
+        analyse_landmarks(saved.landmarks, calibration).columns["fidgeting"][poor]
+    ).all()
