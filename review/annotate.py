@@ -22,7 +22,7 @@ import numpy as np
 from review import fidget, touch
 from review.errors import ReviewError
 from review.geometry import MIN_VISIBILITY
-from review.keyframes import frames_quietly
+from review.keyframes import decoded_quietly
 from review.landmarks import FacePoint as F
 from review.landmarks import PoseLandmark as P
 from review.plots import LANES, mmss
@@ -594,14 +594,16 @@ def write_annotated(
         stream.options = {"crf": "23", "preset": "veryfast"}
         audio_out = out.add_stream_from_template(audio.stream) if audio.stream else None
         count = 0
-        for frame in frames_quietly(video_path):
+        blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)
+        for frame in decoded_quietly(video_path, info):
             i = frame.index
             if i >= len(session) or abs(frame.time_s - session.time_s[i]) > 1e-3:
                 raise ReviewError(
                     f"{video_path}: frame {i} does not match the analysis (different "
                     "recording?); analyse it again."
                 )
-            image = _even(draw(frame.image, marks.at(i)))
+            picture = frame.array()  # None: the decoder gave an unusable frame (kept, black)
+            image = _even(draw(blank.copy() if picture is None else picture, marks.at(i)))
             vf = av.VideoFrame.from_ndarray(image, format="bgr24")
             vf.pts = round(session.time_s[i] / TIME_BASE)
             vf.time_base = TIME_BASE

@@ -17,7 +17,7 @@ import numpy as np
 from review.errors import ReviewError
 from review.events import Event
 from review.session import HABITS, Session
-from review.video import DecodeWarning, Frame
+from review.video import DecodedFrame, DecodeWarning, VideoInfo
 
 T = TypeVar("T")
 
@@ -98,11 +98,17 @@ def choose_moments(session: Session, per_habit: int = PER_HABIT) -> list[Moment]
     return moments
 
 
-def frames_quietly(video_path: str | os.PathLike[str]) -> Iterator[Frame]:
-    """``video.frames`` without its DecodeWarning: the analysis has already reported it."""
+def decoded_quietly(
+    video_path: str | os.PathLike[str], info: VideoInfo | None = None
+) -> Iterator[DecodedFrame]:
+    """``video.decoded_frames`` without its DecodeWarning: the analysis has already reported it.
+
+    Every decoded frame is yielded, as in the analysis (one that cannot be turned into an
+    image gives None from ``array()``), so indices match the analysis' frames.
+    """
     from review import video
 
-    return _quietly(video.frames(video_path))
+    return _quietly(video.decoded_frames(video_path, info))
 
 
 def _quietly(decoded: Iterator[T]) -> Iterator[T]:
