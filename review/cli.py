@@ -503,14 +503,14 @@ def _record_history(summary: dict, out: Path, db: Path | None) -> None:
 
 
 def _check_comparison_output(out: Path) -> None:
+    from review import folders
+    from review.compare_report import COMPARISON_FILES
     from review.errors import InputError
 
     _check_output(out, analysis=False)
-    if out.is_dir() and any(out.iterdir()) and not (out / "comparison.json").is_file():
-        raise InputError(
-            f"{out}: is a folder with other files in it, not an earlier comparison. "
-            "Choose another output with -o."
-        )
+    refusal = folders.refusal(out, COMPARISON_FILES, "comparison")
+    if refusal:
+        raise InputError(refusal)
 
 
 @main.command()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,8 @@ from review.compare import HABIT_RULES
 from review.plots import mmss
 from review.session import Session
 
+#: Files that mark a folder written by ``write_comparison`` (which a later one may replace).
+COMPARISON_FILES = ("comparison.json",)
 #: Template of the page, under review/templates/.
 TEMPLATE = "compare.html.j2"
 #: Key frames shown per habit and session (the longest events).
@@ -213,36 +213,31 @@ def write_comparison(
     """Write comparison.json, comparison.png and comparison.html into ``out_dir``.
 
     Written into a temporary folder beside ``out_dir`` and moved into place at the end, so an
-    interrupted run leaves no half-written comparison; an earlier comparison there is replaced.
+    interrupted run leaves no half-written comparison (see review.folders). An earlier
+    comparison there is replaced; any other non-empty folder is refused, never deleted.
 
     Returns:
         The output folder.
 
+    Raises:
+        InputError: ``out_dir`` is a file, or a folder with other files in it.
+
     """
+    from review import folders
     from review.plots import comparison_figure
 
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the results are not
-        (tmp / "comparison.json").write_text(
-            json.dumps(comparison, indent=2, default=_json_default) + "\n"
-        )
+    def write(tmp: Path) -> None:
         comparison_figure(before, after, comparison, tmp / "comparison.png")
         html = render_html(
             comparison, (tmp / "comparison.png").read_bytes(), stills, stills_problems
         )
         (tmp / "comparison.html").write_text(html, encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+        # Last: it marks a finished comparison (one that a later comparison may replace).
+        (tmp / "comparison.json").write_text(
+            json.dumps(comparison, indent=2, default=_json_default) + "\n"
+        )
+
+    return folders.write_folder(out_dir, write, COMPARISON_FILES, "comparison")
 
 
 def _json_default(value: Any) -> Any:

@@ -16,8 +16,6 @@ import csv
 import json
 import math
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -232,22 +230,10 @@ class Session:
             InputError: ``out_dir`` is a file, or a folder with other files in it.
 
         """
+        from review import folders
         from review.plots import timeline
 
-        out = Path(out_dir)
-        refusal = output_refusal(out)
-        if refusal:
-            from review.errors import InputError
-
-            raise InputError(refusal)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
-        aside = None
-        try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the results are not
+        def write(tmp: Path) -> None:
             self._write_csv(tmp / "frames.csv")
             timeline(self, tmp / "timeline.png")
             if self.landmarks is not None:
@@ -256,22 +242,8 @@ class Session:
                 extra(tmp, self)
             # Last: a folder without summary.json is never taken for a result.
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
-            if out.exists():
-                aside = Path(
-                    tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent)
-                )
-                os.replace(out, aside / out.name)
-            os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if aside is not None and (aside / out.name).exists() and not out.exists():
-                os.replace(aside / out.name, out)  # put the earlier result back
-            if aside is not None:
-                shutil.rmtree(aside, ignore_errors=True)
-            raise
-        if aside is not None:
-            shutil.rmtree(aside, ignore_errors=True)
-        return out
+
+        return folders.write_folder(out_dir, write, RESULT_FILES, "analysis")
 
     def _write_csv(self, path: Path) -> None:
         with open(path, "w", newline="") as f:
@@ -344,43 +316,6 @@ def output_refusal(out: Path) -> str | None:
     It can when it does not exist, is an empty folder, or holds an earlier analysis (which
     is replaced). A file, or a folder with anything else in it, is never overwritten.
     """
-    if not out.exists():
-        return None
-    if not out.is_dir():
-        return f"{out}: exists and is not a folder. Choose another output with -o."
-    try:
-        empty = not any(out.iterdir())
-    except OSError as err:
-        return f"{out}: cannot be read ({err.strerror}). Choose another output with -o."
-    if empty or all((out / name).is_file() for name in RESULT_FILES):
-        return None
-    return (
-        f"{out}: is a folder with other files in it, not an earlier analysis; it is left "
-        "alone. Choose another output with -o (a new or empty folder)."
-    )
+    from review import folders
 
-
-def remove_stale_partials(out: Path) -> None:
-    """Remove ``.NAME.partial-PID-*`` and ``.NAME.old-PID-*`` folders of processes now gone.
-
-    A run killed outright (SIGKILL, power loss) cannot clean up after itself; the next save
-    to the same place does. Folders of a process still running are left alone (on systems
-    without POSIX signals, all are left alone).
-    """
-    if os.name != "posix" or not out.parent.is_dir():
-        return
-    for kind in ("partial", "old"):
-        for path in out.parent.glob(f".{out.name}.{kind}-*-*"):
-            pid = path.name[len(f".{out.name}.{kind}-") :].split("-", 1)[0]
-            if pid.isdigit() and path.is_dir() and not _alive(int(pid)):
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
+    return folders.refusal(out, RESULT_FILES, "analysis")

@@ -673,3 +673,23 @@ def test_leftovers_of_a_dead_run_are_removed_and_of_a_live_one_kept(tmp_path):
     _small_session().save(tmp_path / "r")
     assert not stale.exists()
     assert live.exists()
+
+
+def test_a_comparison_never_replaces_a_folder_of_other_files(tmp_path):
+    """The library call, not only the command: a notebook user's -o is checked too."""
+    from review import compare
+    from review.compare_report import write_comparison
+
+    before, after = _small_session(), _small_session()
+    result = compare.compare(before, after, resamples=50)
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "cv.docx").write_text("keep me")
+    with pytest.raises(InputError, match="other files in it"):
+        write_comparison(folder, before, after, result)
+    assert listing(folder) == {"cv.docx"} and listing(tmp_path) == {"Documents"}
+    # An earlier comparison is replaced, leaving nothing else behind.
+    out = write_comparison(tmp_path / "c", before, after, result)
+    write_comparison(out, before, after, result)
+    assert listing(out) == {"comparison.json", "comparison.png", "comparison.html"}
+    assert listing(tmp_path) == {"Documents", "c"}
