@@ -192,24 +192,27 @@ _UNKNOWN_TIPS = {
 }
 
 
-def _unknown(judged_s: float, what: str, reasons: list[tuple[str, float]]) -> tuple[str, str, str]:
-    """(verdict, seen, tip) for a habit judged for too little time."""
+def _unknown(out: dict, judged_s: float, what: str, reasons: list[tuple[str, float]]) -> dict:
+    """``out`` completed for a habit judged for too little time."""
     seen = f"{what} for only {duration_text(judged_s)}: too little to judge."
     tip = _UNKNOWN_TIPS[reasons[0][0] if reasons else OTHER]
-    return "unknown", seen, tip
+    return {**out, "verdict": "unknown", "seen": seen, "tip": tip}
+
+
+def _percent(pct: float | None) -> str:
+    return "\u2013" if pct is None else f"{pct:.0f}%"
 
 
 def _eye_contact(session: Session, judged_s: float, reasons: list) -> dict:
     pct = session.percent("eye_contact")
     out = {
-        "figure": "\u2013" if pct is None else f"{pct:.0f}%",
+        "figure": _percent(pct),
         "figure_text": "of the judged time looking towards the lens",
         "threshold": f"Good at {GOOD_EYE_CONTACT_PCT:.0f}% or more of the time your eyes "
         "could be seen.",
     }
     if pct is None or judged_s < MIN_JUDGED_S:
-        verdict, seen, tip = _unknown(judged_s, "Your eyes could be seen", reasons)
-        return {**out, "verdict": verdict, "seen": seen, "tip": tip}
+        return _unknown(out, judged_s, "Your eyes could be seen", reasons)
     away = session.events_of("poor_eye_contact")
     if pct >= GOOD_EYE_CONTACT_PCT:
         seen = (
@@ -235,14 +238,13 @@ def _eye_contact(session: Session, judged_s: float, reasons: list) -> dict:
 def _slumping(session: Session, judged_s: float, reasons: list) -> dict:
     pct = session.percent("slumped")
     out = {
-        "figure": "\u2013" if pct is None else f"{pct:.0f}%",
+        "figure": _percent(pct),
         "figure_text": "of the judged time slumped",
         "threshold": f"Good at {MAX_SLUMPED_PCT:.0f}% or less of the time your shoulders "
         "were in view.",
     }
     if pct is None or judged_s < MIN_JUDGED_S:
-        verdict, seen, tip = _unknown(judged_s, "Your shoulders were in view", reasons)
-        return {**out, "verdict": verdict, "seen": seen, "tip": tip}
+        return _unknown(out, judged_s, "Your shoulders were in view", reasons)
     events = session.events_of("slumped")
     if pct <= MAX_SLUMPED_PCT:
         seen = "You kept your upright posture." + (
@@ -269,13 +271,12 @@ def _slumping(session: Session, judged_s: float, reasons: list) -> dict:
 def _fidgeting(session: Session, judged_s: float, reasons: list) -> dict:
     pct = session.percent("fidgeting")
     out = {
-        "figure": "\u2013" if pct is None else f"{pct:.0f}%",
+        "figure": _percent(pct),
         "figure_text": "of the judged time fidgeting",
         "threshold": f"Good at {MAX_FIDGETING_PCT:.0f}% or less of the time you were in view.",
     }
     if pct is None or judged_s < MIN_JUDGED_S:
-        verdict, seen, tip = _unknown(judged_s, "You were in view", reasons)
-        return {**out, "verdict": verdict, "seen": seen, "tip": tip}
+        return _unknown(out, judged_s, "You were in view", reasons)
     events = session.events_of("fidgeting")
     if pct <= MAX_FIDGETING_PCT:
         seen = (
@@ -326,8 +327,7 @@ def _touching(session: Session, judged_s: float, reasons: list) -> dict:
         "in view (one is always fine).",
     }
     if judged_s < MIN_JUDGED_S:
-        verdict, seen, tip = _unknown(judged_s, "You were in view", reasons)
-        return {**out, "verdict": verdict, "seen": seen, "tip": tip}
+        return _unknown(out, judged_s, "You were in view", reasons)
     if n <= touch_allowance(judged_s):
         seen = (
             f"You touched your face or hair {count_text(n)}, at {mmss(events[0].start_s)}."
