@@ -206,11 +206,9 @@ def landmarks_of(
 def _read(path, progress, sample_hz, workers, with_glance):
     info = video.probe(path)
     update = progress(info.frame_count, Path(path).name) if progress else None
-    options = {"sample_hz": sample_hz, "workers": workers, "on_frames": update}
-    if with_glance:
-        lm, look = pipeline.read_recording(path, info, **options)
-    else:
-        lm, look = pipeline.extract_landmarks(path, info, **options), None
+    lm, look = pipeline.read_recording(
+        path, info, sample_hz=sample_hz, workers=workers, on_frames=update, with_glance=with_glance
+    )
     early = video.ended_early(info, lm.time_s)
     if early:
         warnings.warn(f"{path}: {early}", video.DecodeWarning, stacklevel=3)

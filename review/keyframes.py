@@ -14,7 +14,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from review.errors import ReviewError
+from review import video
+from review.errors import InputError, ReviewError
 from review.events import Event
 from review.session import HABITS, Session
 from review.video import DecodedFrame, DecodeWarning, VideoInfo
@@ -106,8 +107,6 @@ def decoded_quietly(
     Every decoded frame is yielded, as in the analysis (one that cannot be turned into an
     image gives None from ``array()``), so indices match the analysis' frames.
     """
-    from review import video
-
     return _quietly(video.decoded_frames(video_path, info))
 
 
@@ -157,9 +156,6 @@ def check_same_recording(video_path: str | os.PathLike[str], session: Session) -
         FramesUnavailable: It cannot be read, or its frame size or duration differ.
 
     """
-    from review import video
-    from review.errors import InputError
-
     try:
         info = video.probe(video_path)
     except InputError as err:
@@ -198,9 +194,6 @@ def grab_frames(
         FramesUnavailable: The file cannot be read or its frames differ from the analysis.
 
     """
-    from review import video
-    from review.errors import InputError
-
     wanted = sorted(set(int(i) for i in indices))
     if not wanted:
         return {}

@@ -316,7 +316,7 @@ def extract_landmarks(
         Landmarks with one row per decoded frame.
 
     """
-    return _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance=False)[0]
+    return read_recording(path, info, sample_hz, workers, chunk_s, on_frames, False)[0]
 
 
 def read_recording(
@@ -326,18 +326,14 @@ def read_recording(
     workers: int | None = None,
     chunk_s: float = CHUNK_S,
     on_frames: Callable[[int], None] | None = None,
-) -> tuple[Landmarks, glance.Glance]:
+    with_glance: bool = True,
+) -> tuple[Landmarks, glance.Glance | None]:
     """``extract_landmarks``, and a glance at a few frames (review.glance) in the same workers.
 
     The glance is the last task given to the worker processes, so it fills the time one of
-    them would otherwise wait for the other to finish its last chunk.
+    them would otherwise wait for the other to finish its last chunk. ``with_glance=False``
+    skips it (the glance is then None).
     """
-    lm, look = _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance=True)
-    assert look is not None
-    return lm, look
-
-
-def _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance):
     path = os.fspath(path)
     info = info or video.probe(path)
     keyframes = video.keyframe_times(path, info) if math.isfinite(info.duration_s) else None
@@ -352,7 +348,7 @@ def _read(path, info, sample_hz, workers, chunk_s, on_frames, with_glance):
         )
     for r in results:
         if r.warning:
-            warnings.warn(r.warning, video.DecodeWarning, stacklevel=3)
+            warnings.warn(r.warning, video.DecodeWarning, stacklevel=2)
     time_s = np.concatenate([r.time_s for r in results]) if results else np.zeros(0)
     rows = np.concatenate([r.rows for r in results]) if results else np.zeros((0, ROW_SIZE))
     analysed = np.concatenate([r.analysed for r in results]) if results else np.zeros(0, bool)
