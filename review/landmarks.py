@@ -251,7 +251,10 @@ class LandmarkExtractor:
         self._holistic = None
 
     def __enter__(self) -> LandmarkExtractor:
-        import mediapipe as mp
+        from review.interrupts import deferred
+
+        with deferred():  # protobuf's import code prints an interrupt and goes on
+            import mediapipe as mp
 
         self._holistic = mp.solutions.holistic.Holistic(
             static_image_mode=False,
@@ -300,7 +303,8 @@ class LandmarkExtractor:
         """Like ``row`` for an RGB frame already at most MAX_INFERENCE_SIDE on its longer side."""
         if self._holistic is None:
             raise RuntimeError("LandmarkExtractor must be used inside a `with` block")
-        rgb = image_rgb
+        # MediaPipe takes the pixels by reference and refuses a strided array.
+        rgb = np.ascontiguousarray(image_rgb)
         rgb.flags.writeable = False
         if time_s is not None and hasattr(self._holistic, "_simulated_timestamp"):
             # process() adds 1/30 s (33333 us) to this before stamping the frame.

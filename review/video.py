@@ -20,6 +20,7 @@ Broken and odd files (measured with PyAV 18 / FFmpeg 8):
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import struct
@@ -395,12 +396,14 @@ def decoded_frames(
             _seek(container, stream, info.start_s + start_s)
         step = 1.0 / info.fps if info.fps == info.fps and info.fps > 0 else 1e-3
         index = 0
+        patched = 0
         last_time = -float("inf")
         decoded = _Decoded(container, stream)
         for frame in decoded:
             t = frame.time
             time_s = (float(t) - info.start_s) if t is not None else last_time + step
             if not time_s > last_time:  # a broken or missing timestamp: keep times increasing
+                patched += t is None or math.isfinite(last_time)
                 time_s = last_time + step if math.isfinite(last_time) else 0.0
             last_time = time_s
             if time_s < start_s - 1e-9:
@@ -414,6 +417,13 @@ def decoded_frames(
                 f"{info.path}: damaged video data was skipped near "
                 f"{max(decoded.first_skip_s or 0.0, 0.0) - info.start_s:.1f} s "
                 f"({decoded.skipped} place(s)); frames there may be missing or smeared.",
+                DecodeWarning,
+                stacklevel=2,
+            )
+        if patched:
+            warnings.warn(
+                f"{info.path}: {patched} frame(s) had a missing or out-of-order time and were "
+                "placed one frame after the frame before; the timing there may be off.",
                 DecodeWarning,
                 stacklevel=2,
             )
@@ -496,6 +506,106 @@ def keyframe_times(path: str | os.PathLike[str], info: VideoInfo | None = None) 
     return np.unique(np.asarray(times, dtype=float))
 
 
+#: Bytes hashed at each end of a file for its fingerprint.
+FINGERPRINT_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class RecordingId:
+    """Which file an analysis is of: where it was, and what it held.
+
+    Attributes:
+        path: Absolute path of the recording when it was analysed.
+        size_bytes: Its size.
+        fingerprint: ``fingerprint(path)``: tells it apart from another file at that path.
+
+    """
+
+    path: str
+    size_bytes: int
+    fingerprint: str
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> RecordingId:
+        """Identify the file at ``path`` (reads 2 MB of it).
+
+        Raises:
+            OSError: It cannot be read.
+
+        """
+        p = Path(path)
+        return cls(str(p.resolve()), p.stat().st_size, fingerprint(p))
+
+    def matches(self, path: str | os.PathLike[str]) -> bool:
+        """Whether the file at ``path`` is this recording (same size and fingerprint)."""
+        try:
+            p = Path(path)
+            return p.stat().st_size == self.size_bytes and fingerprint(p) == self.fingerprint
+        except OSError:
+            return False
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"path": self.path, "size_bytes": self.size_bytes, "fingerprint": self.fingerprint}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> RecordingId:
+        """Inverse of ``to_dict``."""
+        return cls(str(data["path"]), int(data["size_bytes"] or 0), str(data["fingerprint"]))
+
+
+def fingerprint(path: str | os.PathLike[str]) -> str:
+    """A short content fingerprint that tells two recordings apart without reading them whole.
+
+    SHA-256 of the file's size and its first and last ``FINGERPRINT_BYTES``: a different
+    recording (even of the same size and length) differs in its headers and its last frames.
+    Reading 2 MB takes milliseconds whatever the length of the recording.
+
+    Raises:
+        OSError: The file cannot be read.
+
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        digest.update(size.to_bytes(8, "little"))
+        digest.update(f.read(FINGERPRINT_BYTES))
+        if size > FINGERPRINT_BYTES:
+            f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+            digest.update(f.read(FINGERPRINT_BYTES))
+    return "sha256:" + digest.hexdigest()[:32]
+
+
+#: A gap between two frames longer than this many typical frame steps (and than
+#: MIN_JUMP_S) means the timestamps jump (a damaged index, or a recorder that stalled).
+JUMP_STEPS = 20
+MIN_JUMP_S = 1.0
+
+
+def timing_problem(time_s: np.ndarray) -> str | None:
+    """A plain sentence if the frames' times jump (a long gap with no frame), else None.
+
+    Args:
+        time_s: (T,) times of every decoded frame, increasing.
+
+    """
+    if len(time_s) < 3:
+        return None
+    time_s = np.asarray(time_s, dtype=float)
+    steps = np.diff(time_s)
+    limit = max(MIN_JUMP_S, JUMP_STEPS * float(np.median(steps)))
+    jumps = np.flatnonzero(steps > limit)
+    if not len(jumps):
+        return None
+    k = int(jumps[np.argmax(steps[jumps])])
+    more = f" ({len(jumps)} such gaps)" if len(jumps) > 1 else ""
+    return (
+        f"The recording's timing looks wrong: the frames' times jump by {steps[k]:.1f} s "
+        f"after {time_s[k]:.1f} s{more} (a damaged file, or the recorder paused). Times in "
+        "the results are as the file states them; check that it plays as you expect."
+    )
+
+
 def ended_early(info: VideoInfo, time_s: np.ndarray) -> str | None:
     """A plain sentence if decoding stopped well before the end the container states.
 
@@ -534,7 +644,9 @@ def _image(
             image = frame.to_ndarray(format=pixels)
     except _DECODE_ERRORS:
         return None
-    return upright(image, rotation)
+    # FFmpeg pads each row to its alignment (360 px of RGB is 1080 bytes, stored in 1104):
+    # such an array is a strided view, and MediaPipe (and OpenCV in places) need one block.
+    return np.ascontiguousarray(upright(image, rotation))
 
 
 def _seek(
