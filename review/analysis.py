@@ -176,6 +176,7 @@ def rejudge(session: Session, reference: Reference) -> Session:
         unjudged_movement=poor_picture,
     )
     again.people_max = session.people_max
+    again.recording = session.recording
     again.notes += [note for note in session.notes if note not in again.notes]
     return again
 
@@ -209,10 +210,15 @@ def _read(path, progress, sample_hz, workers, with_glance):
     lm, look = pipeline.read_recording(
         path, info, sample_hz=sample_hz, workers=workers, on_frames=update, with_glance=with_glance
     )
-    early = video.ended_early(info, lm.time_s)
-    if early:
-        warnings.warn(f"{path}: {early}", video.DecodeWarning, stacklevel=3)
+    for problem in _recording_problems(info, lm):
+        warnings.warn(f"{path}: {problem}", video.DecodeWarning, stacklevel=3)
     return lm, info, look
+
+
+def _recording_problems(info: video.VideoInfo, lm: Landmarks) -> list[str]:
+    """Sentences about a recording that decoded oddly: it ended early, its times jump."""
+    found = [video.ended_early(info, lm.time_s), video.timing_problem(lm.time_s)]
+    return [p for p in found if p]
 
 
 def analyse_file(
@@ -233,7 +239,19 @@ def analyse_file(
 
     """
     lm, info, look = _read(path, progress, sample_hz, workers, with_glance=True)
-    return analyse_recording(lm, info, reference, video_path=str(path), look=look)
+    session = analyse_recording(lm, info, reference, look=look)
+    session.recording = _identify(path)
+    return session
+
+
+def _identify(path: str | os.PathLike[str]) -> video.RecordingId:
+    """The recording's identity (absolute path, size, fingerprint)."""
+    from review.errors import InputError
+
+    try:
+        return video.RecordingId.of(path)
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror}).") from None
 
 
 def analyse_recording(
@@ -255,7 +273,7 @@ def analyse_recording(
     session = analyse_landmarks(
         lm,
         reference,
-        video_path=str(info.path) if video_path is None else video_path,
+        video_path=str(Path(info.path).resolve()) if video_path is None else video_path,
         fps=info.fps,
         unjudged_movement=poor,
     )
@@ -264,9 +282,7 @@ def analyse_recording(
     weights = frame_durations(lm.time_s) if len(lm) else np.zeros(0)
     present_poor = poor & (session.columns["person"] == 1.0)
     session.notes += glance.notes(look, present_poor, followed, session.percent("person"), weights)
-    early = video.ended_early(info, lm.time_s)
-    if early:
-        session.notes.append(early)
+    session.notes += _recording_problems(info, lm)
     return session
 
 
@@ -281,7 +297,9 @@ def calibrate(path: str | os.PathLike[str], progress: ProgressFactory | None = N
             f"{path}: no person found in the calibration clip. Record a few seconds of "
             "yourself sitting upright and looking at the lens."
         )
-    return reference_from(measures, source="calibration", calibration_video=str(path))
+    return reference_from(
+        measures, source="calibration", calibration_video=str(Path(path).resolve())
+    )
 
 
 def analyse(

@@ -21,6 +21,7 @@ How "better", "worse" and "same" are decided, per habit:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,7 +301,7 @@ def compare_habit(
 def reference_text(ref: dict[str, Any]) -> str:
     """Which reference a session was judged against, in words (from Reference.to_dict)."""
     if ref.get("source") == "calibration":
-        return f"the calibration clip {ref.get('calibration_video')}"
+        return f"the calibration clip {os.path.basename(str(ref.get('calibration_video')))}"
     return "a reference inferred from its own recording"
 
 

@@ -14,18 +14,22 @@ from typing import Any
 
 import numpy as np
 
+from review import folders
 from review.compare import HABIT_RULES
 from review.plots import mmss
 from review.session import Session
 
-#: Files that mark a folder written by ``write_comparison`` (which a later one may replace).
-COMPARISON_FILES = ("comparison.json",)
+#: A comparison folder: every file review writes there (see review.folders).
+COMPARISON = folders.FolderKind(
+    name="comparison",
+    files=("comparison.png", "comparison.html", "comparison.json"),
+    markers=("comparison.json",),
+    legacy_keys=("before", "after", "habits"),
+)
 #: Template of the page, under review/templates/.
 TEMPLATE = "compare.html.j2"
 #: Key frames shown per habit and session (the longest events).
 KEYFRAMES_PER_HABIT = 1
-
-OUTPUT_FILES = ("comparison.json", "comparison.png", "comparison.html")
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,11 @@ def keyframes(
         return [], None
     if session.landmarks is None:
         return [], "the landmarks (landmarks.npz) are missing, so no stills are shown"
-    video = report.find_video(folder, session.video) if folder is not None else None
-    if video is None and Path(session.video).is_file():
-        video = Path(session.video)
+    located = report.locate_recording(folder, session)
+    video = located.path
     if video is None:
-        return [], f"the recording {session.video} was not found, so no stills are shown"
+        why = (located.problem or "the recording was not found").rstrip(".")
+        return [], f"{why[0].lower()}{why[1:]}, so no stills are shown"
     try:
         made = report.make_stills(session, video, moments)
     except FramesUnavailable as err:
@@ -209,21 +213,23 @@ def write_comparison(
     comparison: dict[str, Any],
     stills: list[KeyFrame] | None = None,
     stills_problems: list[str] | None = None,
+    protect: tuple[str | os.PathLike[str], ...] = (),
 ) -> Path:
     """Write comparison.json, comparison.png and comparison.html into ``out_dir``.
 
     Written into a temporary folder beside ``out_dir`` and moved into place at the end, so an
     interrupted run leaves no half-written comparison (see review.folders). An earlier
-    comparison there is replaced; any other non-empty folder is refused, never deleted.
+    comparison there is replaced; any other non-empty folder is refused, never deleted, and
+    so is one that holds an input (``protect``: the recordings and folders compared).
 
     Returns:
         The output folder.
 
     Raises:
-        InputError: ``out_dir`` is a file, or a folder with other files in it.
+        InputError: ``out_dir`` is refused.
+        OutputError: Writing failed; nothing was left behind.
 
     """
-    from review import folders
     from review.plots import comparison_figure
 
     def write(tmp: Path) -> None:
@@ -237,7 +243,7 @@ def write_comparison(
             json.dumps(comparison, indent=2, default=_json_default) + "\n"
         )
 
-    return folders.write_folder(out_dir, write, COMPARISON_FILES, "comparison")
+    return folders.write_folder(out_dir, write, COMPARISON, protect)
 
 
 def _json_default(value: Any) -> Any:
@@ -307,15 +313,16 @@ def compare_paths(
     from review.compare import compare
 
     needs_landmarks = calibration is not None
-    for path in (before, after):
-        inputs.check(path, needs_landmarks=needs_landmarks)
+    kinds = [inputs.check(path, needs_landmarks=needs_landmarks) for path in (before, after)]
+    protect = comparison_inputs(before, after, kinds, calibration)
+    folders.check_output(Path(out_dir), COMPARISON, protect)
     reference = analysis.calibrate(calibration, progress) if calibration is not None else None
     loaded: list[inputs.Loaded] = []
     for path in (before, after):
         if loaded and Path(path).resolve() == Path(before).resolve():
             loaded.append(loaded[0])  # the same session twice: analyse (and record) it once
             continue
-        item = inputs.load(path, reference, progress)
+        item = inputs.load(path, reference, progress, protect=protect)
         if item.analysed_now and on_analysed is not None:
             on_analysed(item.session, item.folder)
         loaded.append(item)
@@ -338,5 +345,24 @@ def compare_paths(
             stills += found
             if problem:
                 problems.append(f"{side.capitalize()}: {problem}.")
-    write_comparison(out_dir, b.session, a.session, result, stills, problems)
+    write_comparison(out_dir, b.session, a.session, result, stills, problems, protect)
     return result
+
+
+def comparison_inputs(
+    before: str | os.PathLike[str],
+    after: str | os.PathLike[str],
+    kinds: list[str],
+    calibration: str | os.PathLike[str] | None = None,
+) -> tuple[Path, ...]:
+    """Everything a comparison reads, which its outputs must never replace or hold."""
+    from review.store import results_folder
+
+    found: list[Path] = []
+    for path, kind in zip((before, after), kinds):
+        found.append(Path(path))
+        if kind == "video":
+            found.append(results_folder(path))
+    if calibration is not None:
+        found.append(Path(calibration))
+    return tuple(found)

@@ -11,13 +11,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from review import analysis
+from review import analysis, store
 from review.errors import InputError, ReviewError
 from review.reference import Reference
 from review.session import Session
 
-#: Files that make a folder an analysis folder (see review.session).
-REQUIRED = ("summary.json", "frames.csv")
+#: Files that make a folder an analysis folder (see review.store).
+REQUIRED = store.ANALYSIS.markers
 
 
 @dataclass
@@ -38,10 +38,7 @@ class Loaded:
     rejudged: bool
 
 
-def results_folder(video: str | os.PathLike[str]) -> Path:
-    """Where ``review analyse`` saves a video's results by default: VIDEO's name + _review."""
-    path = Path(video)
-    return path.with_name(path.stem + "_review")
+results_folder = store.results_folder
 
 
 def check(path: str | os.PathLike[str], needs_landmarks: bool = False) -> str:
@@ -84,6 +81,7 @@ def load(
     path: str | os.PathLike[str],
     reference: Reference | None = None,
     progress: analysis.ProgressFactory | None = None,
+    protect: tuple[Path, ...] = (),
 ) -> Loaded:
     """The session of a video or analysis folder, judged against ``reference`` if given.
 
@@ -93,6 +91,7 @@ def load(
         reference: Reference to judge against (e.g. ``review.calibrate(clip)``); None keeps a
             folder's own judgement and lets a video's reference be inferred from itself.
         progress: Optional progress-bar factory for the analysis of a video.
+        protect: Other inputs that its results folder must not replace or hold.
 
     Returns:
         The Loaded session.
@@ -113,24 +112,18 @@ def load(
     session = analysis.analyse_file(p, reference, progress)
     if len(session) == 0:
         raise ReviewError(f"{p}: no frame could be analysed.")
-    folder = save_results(session, results_folder(p), p)
+    folder = save_results(session, results_folder(p), p, protect)
     return Loaded(session, folder, analysed_now=True, rejudged=False)
 
 
 def load_folder(folder: Path) -> Session:
     """Load an analysis folder; a damaged one is an InputError, not a traceback."""
-    import json
-
-    try:
-        return Session.load(folder)
-    except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError) as err:
-        raise InputError(
-            f"{folder}: the analysis files are damaged ({err.__class__.__name__}); "
-            "analyse the recording again."
-        ) from None
+    return store.load(folder)
 
 
-def save_results(session: Session, folder: Path, video: Path) -> Path:
+def save_results(
+    session: Session, folder: Path, video: Path, protect: tuple[Path, ...] = ()
+) -> Path:
     """Save a video's results as ``review analyse`` does: the folder and its report.html.
 
     Keep in step with the ``analyse`` command (review/cli.py).
@@ -140,4 +133,5 @@ def save_results(session: Session, folder: Path, video: Path) -> Path:
     def report(tmp: Path, saved: Session) -> None:
         write_report(saved, tmp / "report.html", video=video)
 
-    return session.save(folder, extra=report)
+    others = tuple(p for p in protect if Path(p).absolute() != folder.absolute())
+    return session.save(folder, extra=report, protect=others)

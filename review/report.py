@@ -279,7 +279,7 @@ def render_html(
     summary = session.summary
     context = {
         "video_name": os.path.basename(session.video) or "(unnamed recording)",
-        "video": session.video,
+        "calibration_name": os.path.basename(session.reference.calibration_video or ""),
         "duration": mmss(session.duration_s),
         "duration_text": duration_text(session.duration_s),
         "frames": len(session),
@@ -361,15 +361,19 @@ def write_report(
     path: str | os.PathLike[str],
     video: str | os.PathLike[str] | None = None,
     made_on: datetime.date | None = None,
+    missing: str | None = None,
 ) -> ReportWritten:
     """Write report.html for a session, with key frames from the recording when it is found.
 
     Args:
         session: The analysis (with landmarks, for the key frames).
         path: The report file to write (replaced atomically).
-        video: The recording (default: ``session.video``). When it is missing or does not
-            match the analysis, the report is written without key frames and says why.
+        video: The recording (default: ``session.video``, if it is still the analysed
+            recording). When it is missing or does not match the analysis, the report is
+            written without key frames and says why.
         made_on: Date shown in the report (default: today).
+        missing: Why there is no recording, when the caller has looked for it already
+            (``video`` is then None).
 
     Returns:
         The path and, if the key frames are missing, a one-line note why.
@@ -382,15 +386,18 @@ def write_report(
 
     """
     path = Path(path)
-    video = Path(video if video is not None else session.video)
+    if video is None and missing is None:
+        located = locate_recording(None, session)
+        video, missing = located.path, located.problem
     moments = choose_moments(session)
     stills: list[Still] = []
     note = None
     if moments:
         if session.landmarks is None:
             note = "The landmarks (landmarks.npz) are missing, so this report has no key frames."
-        elif not video.is_file():
-            note = f"The recording was not found at {video}, so this report has no key frames."
+        elif video is None or not Path(video).is_file():
+            missing = missing or f"The recording {Path(video or session.video).name} was not found"
+            note = f"{missing}, so this report has no key frames."
         else:
             try:
                 stills = make_stills(session, video, moments)
@@ -407,19 +414,66 @@ def write_report(
     return ReportWritten(path, note)
 
 
-def find_video(folder: Path, recorded: str) -> Path | None:
-    """The recording of a saved analysis: where summary.json says, else beside the folder.
+@dataclass(frozen=True)
+class Located:
+    """Where a saved analysis' recording is now, or why it is not to be used.
 
-    ``review analyse`` records the path as it was given, perhaps relative to where it ran;
-    its default output folder sits beside the video, so the folder's parent is tried next.
+    Attributes:
+        path: The recording, or None.
+        problem: Why none was taken (not found; a different recording there), or None.
+
     """
-    if not recorded:
-        return None
-    as_recorded = Path(recorded)
-    for candidate in (as_recorded, folder.parent / as_recorded.name):
-        if candidate.is_file():
-            return candidate
-    return None
+
+    path: Path | None
+    problem: str | None = None
+
+
+def locate_recording(folder: Path | None, session: Session) -> Located:
+    """The recording of a saved analysis: where summary.json says, else beside its folder.
+
+    A file found there is taken only if it is the analysed recording: same size and content
+    fingerprint (``session.recording``). Folders from before fingerprints were recorded fall
+    back to the checks of review.keyframes (frame size, length, every frame's time).
+    A relative path (written by older versions) is tried against the folder's parent too.
+    """
+    recorded = Path(session.video) if session.video else None
+    candidates: list[Path] = []
+    if recorded is not None:
+        candidates.append(recorded)
+        if folder is not None:
+            candidates.append(folder.parent / recorded.name)
+            if not recorded.is_absolute():
+                candidates.append(folder / recorded)
+    different = None
+    for candidate in dict.fromkeys(candidates):
+        if not candidate.is_file():
+            continue
+        if session.recording is None or session.recording.matches(candidate):
+            return Located(candidate)
+        different = different or candidate
+    if different is not None:
+        return Located(
+            None,
+            f"The file {different.name} found is not the analysed recording (its content differs)",
+        )
+    name = recorded.name if recorded is not None else "(unnamed)"
+    return Located(None, f"The recording {name} was not found")
+
+
+def check_given_recording(video: Path, session: Session) -> None:
+    """Refuse a recording given by the user (``--video``) that is not the analysed one.
+
+    Raises:
+        InputError: It is missing, or its content differs from the analysed recording's.
+
+    """
+    if not video.is_file():
+        raise InputError(f"{video}: no such file. Give the recording's current path.")
+    if session.recording is not None and not session.recording.matches(video):
+        raise InputError(
+            f"{video}: is not the recording this analysis is of (its content differs from "
+            f"{Path(session.recording.path).name} as analysed). Give that recording."
+        )
 
 
 def remake_report(
@@ -438,25 +492,21 @@ def remake_report(
         InputError: The folder is not an analysis folder, or ``video`` does not exist.
 
     """
-    import json
+    from review import store
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder. Give the folder `review analyse` wrote.")
     for name in ("summary.json", "frames.csv", "landmarks.npz"):
-        if not (folder / name).is_file():
+        if folder.is_dir() and not (folder / name).is_file():
             raise InputError(
                 f"{folder}: not a complete analysis folder (no {name}). Give the folder "
                 "`review analyse` wrote, or analyse the recording again."
             )
-    if video is not None and not Path(video).is_file():
-        raise InputError(f"{video}: no such file. Give the recording's current path.")
-    try:
-        session = Session.load(folder)
-    except (ValueError, KeyError, TypeError, OSError, json.JSONDecodeError) as err:
-        raise InputError(
-            f"{folder}: the analysis files are damaged ({err.__class__.__name__}); "
-            "analyse the recording again."
-        ) from None
-    found = Path(video) if video is not None else find_video(folder, session.video)
-    return write_report(session, folder / "report.html", video=found or session.video)
+    session = store.load(folder)
+    if video is not None:
+        check_given_recording(Path(video), session)
+        found = Located(Path(video))
+    else:
+        found = locate_recording(folder, session)
+    written = write_report(session, folder / "report.html", video=found.path, missing=found.problem)
+    store.update_manifest(folder)
+    return written

@@ -12,8 +12,6 @@ Output folder contract (other commands and outside checks read these exactly):
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ import numpy as np
 from review.events import Event, frame_durations, percent_of_known, to_events
 from review.landmarks import Landmarks
 from review.reference import Reference
+from review.video import RecordingId
 
 #: Per-frame habit columns and the name of the habit their events stand for.
 HABITS = {
@@ -49,6 +48,8 @@ MEASURES = {
     "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
 }
 FRAME_COLUMNS = ["frame", "time_s", "person", *HABITS, *MEASURES]
+#: Event names of the habits.
+HABIT_EVENTS = tuple(HABITS.values())
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Session:
         mediapipe_frames: Frames MediaPipe ran on (the others were interpolated), if known.
         people_max: Most faces seen at once on the frames checked for other people (see
             review.glance), or None when not checked.
+        recording: Which file was analysed (absolute path, size, fingerprint), if known.
 
     """
 
@@ -82,6 +84,7 @@ class Session:
     notes: list[str] = field(default_factory=list)
     mediapipe_frames: int | None = None
     people_max: int | None = None
+    recording: RecordingId | None = None
 
     @classmethod
     def build(
@@ -164,8 +167,12 @@ class Session:
             value = self.percent(column)
             return None if value is None else round(value, 1)
 
+        from review.store import SUMMARY_SCHEMA
+
         return {
+            "schema_version": SUMMARY_SCHEMA,
             "video": self.video,
+            "recording": None if self.recording is None else self.recording.to_dict(),
             "duration_s": round(self.duration_s, 3),
             "frame_size": [int(self.frame_size[0]), int(self.frame_size[1])],
             "fps": round(self.fps, 3) if math.isfinite(self.fps) else None,
@@ -206,93 +213,52 @@ class Session:
         """The events of one habit ("poor_eye_contact", "slumped", ...)."""
         return [e for e in self.events if e.habit == habit]
 
-    # Saving and loading -------------------------------------------------------------------
+    # Saving and loading (see review.store) ------------------------------------------------
 
-    def save(self, out_dir: str | os.PathLike[str], extra: Any = None) -> Path:
+    def save(
+        self,
+        out_dir: str | os.PathLike[str],
+        extra: Any = None,
+        protect: Any = (),
+    ) -> Path:
         """Write frames.csv, summary.json, timeline.png and landmarks.npz into ``out_dir``.
 
         Everything is written to a hidden temporary folder beside ``out_dir``
         (``.NAME.partial-PID-xxxx``), summary.json last, and moved into place at the end, so
         an interrupted run never leaves a folder that looks complete. An existing ``out_dir``
-        written by an earlier analysis is replaced (moved aside first, removed after); any
-        other non-empty folder is refused, never deleted. Partial folders left by a killed
-        run are removed here once their process is gone.
+        is replaced only when it holds nothing but an earlier analysis of the same recording
+        (see review.folders); any other folder is refused, never deleted, and so is one that
+        holds the recording.
 
         Args:
             out_dir: The output folder.
             extra: Optional callable ``(tmp_dir: Path, session) -> None`` writing more files
                 (e.g. the report) into the folder before it is moved into place.
+            protect: More inputs that must survive (e.g. a calibration clip).
 
         Returns:
             The output folder.
 
         Raises:
-            InputError: ``out_dir`` is a file, or a folder with other files in it.
+            InputError: ``out_dir`` is refused.
+            OutputError: Writing failed (e.g. the disk is full); nothing was left behind.
 
         """
-        from review import folders
-        from review.plots import timeline
+        from review import store
 
-        def write(tmp: Path) -> None:
-            self._write_csv(tmp / "frames.csv")
-            timeline(self, tmp / "timeline.png")
-            if self.landmarks is not None:
-                self.landmarks.save(tmp / "landmarks.npz")
-            if extra is not None:
-                extra(tmp, self)
-            # Last: a folder without summary.json is never taken for a result.
-            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
-
-        return folders.write_folder(out_dir, write, RESULT_FILES, "analysis")
-
-    def _write_csv(self, path: Path) -> None:
-        with open(path, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(FRAME_COLUMNS)
-            habit_like = {"person", "shoulders_in_view", *HABITS}
-            for row in self.rows():
-                writer.writerow([_cell(name, row[name], name in habit_like) for name in row])
+        return store.save(self, out_dir, extra, protect)
 
     @classmethod
     def load(cls, out_dir: str | os.PathLike[str]) -> Session:
-        """Read a folder written by ``save``."""
-        out = Path(out_dir)
-        summary = json.loads((out / "summary.json").read_text())
-        with open(out / "frames.csv", newline="") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-        time_s = np.array([float(r["time_s"]) for r in rows])
-        columns = {
-            name: np.array([float(r[name]) if r[name] != "" else np.nan for r in rows])
-            for name in FRAME_COLUMNS[2:]
-        }
-        lm_path = out / "landmarks.npz"
-        session = cls(
-            video=summary["video"],
-            time_s=time_s,
-            columns=columns,
-            events=[Event(e["habit"], e["start_s"], e["end_s"]) for e in summary["events"]],
-            reference=Reference.from_dict(summary["reference"]),
-            frame_size=tuple(summary["frame_size"]),
-            fps=summary.get("fps") or float("nan"),
-            landmarks=Landmarks.load(lm_path) if lm_path.exists() else None,
-            notes=list(summary.get("notes", [])),
-            mediapipe_frames=summary.get("mediapipe_frames"),
-            people_max=summary.get("people_max"),
-        )
-        return session
+        """Read a folder written by ``save``.
 
+        Raises:
+            InputError: It is not an analysis folder, is damaged, or is from a newer review.
 
-def _cell(name: str, value: float | None, integer: bool) -> str:
-    if name == "frame":
-        return str(value)
-    if value is None:
-        return ""
-    if integer:
-        return str(int(value))
-    if name == "time_s":
-        return repr(float(value))
-    return f"{value:.4g}"
+        """
+        from review import store
+
+        return store.load(out_dir)
 
 
 def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Event]:
@@ -304,18 +270,3 @@ def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Even
             state = np.where(np.isnan(state), np.nan, 1.0 - state)
         found += to_events(habit, state, time_s)
     return sorted(found, key=lambda e: (e.start_s, e.habit))
-
-
-#: Files that mark a folder written by ``Session.save`` (which may replace it).
-RESULT_FILES = ("summary.json", "frames.csv")
-
-
-def output_refusal(out: Path) -> str | None:
-    """Why ``out`` cannot take an analysis' results, or None if it can.
-
-    It can when it does not exist, is an empty folder, or holds an earlier analysis (which
-    is replaced). A file, or a folder with anything else in it, is never overwritten.
-    """
-    from review import folders
-
-    return folders.refusal(out, RESULT_FILES, "analysis")
