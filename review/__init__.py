@@ -7,14 +7,37 @@ Everything runs on your machine. The library API::
     session.summary          # figures, events, reference
     session.rows()           # the per-frame table (or session.to_pandas())
     session.save("answer_review")
+
+The names below are imported on first use, so ``import review`` (and the ``review`` command's
+start, which a Ctrl-C may interrupt) loads nothing heavy.
 """
 
-from review.analysis import analyse, analyse_landmarks, calibrate
-from review.errors import AnalysisError, InputError, ReviewError
-from review.events import Event
-from review.landmarks import Landmarks
-from review.reference import Reference
-from review.session import Session
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from review.analysis import analyse, analyse_landmarks, calibrate
+    from review.errors import AnalysisError, InputError, ReviewError
+    from review.events import Event
+    from review.landmarks import Landmarks
+    from review.reference import Reference
+    from review.session import Session
+
+#: Public name -> module it lives in.
+_EXPORTS = {
+    "AnalysisError": "review.errors",
+    "Event": "review.events",
+    "InputError": "review.errors",
+    "Landmarks": "review.landmarks",
+    "Reference": "review.reference",
+    "ReviewError": "review.errors",
+    "Session": "review.session",
+    "analyse": "review.analysis",
+    "analyse_landmarks": "review.analysis",
+    "calibrate": "review.analysis",
+}
 
 __all__ = [
     "AnalysisError",
@@ -32,6 +55,20 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'review' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 def load(out_dir: str) -> Session:
     """Load an analysis folder written by ``review analyse`` or ``Session.save``."""
+    from review.session import Session
+
     return Session.load(out_dir)

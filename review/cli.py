@@ -71,10 +71,10 @@ def _fmt_pct(value: float | None) -> str:
     return "not judged" if value is None else f"{value:.0f}%"
 
 
-def _print_summary(summary: dict, out_dir: Path) -> None:
+def _print_summary(summary: dict, out_dir: Path, video: Path) -> None:
     from review.plots import mmss
 
-    click.echo(f"{summary['video']}: {mmss(summary['duration_s'])} analysed")
+    click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
     click.echo(f"  person in view   {_fmt_pct(summary['person_visible_pct'])}")
     click.echo(f"  eye contact      {_fmt_pct(summary['eye_contact_pct'])} of the time")
     click.echo(f"  slumped          {_fmt_pct(summary['slumped_pct'])} of the time")
@@ -103,15 +103,78 @@ def _decode_warnings_reported() -> Iterator[None]:
         click.echo(f"review: warning: {message}", err=True)
 
 
+#: Commands that analyse or draw, and so load numpy, OpenCV, PyAV and matplotlib.
+_HEAVY_COMMANDS = {"analyse", "compare", "report", "evaluate", "record", "history"}
+
+
+def _load_modules() -> None:
+    """Import what the heavy commands need, up front (see ``_Group.resolve_command``)."""
+    import review.analysis  # noqa: F401  (numpy, OpenCV, PyAV and the detectors)
+    import review.plots  # noqa: F401  (matplotlib)
+
+
 class _Group(click.Group):
-    """Turns the library's errors into one clear line and an exit status, never a traceback."""
+    """Turns the library's errors into one clear line and an exit status, never a traceback.
+
+    Usage errors found by click (a bad option value, a missing argument) get the same form
+    as the library's: ``review: error: ...`` on one line, exit status 2.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: object,
+    ) -> int:
+        try:
+            value = super().main(args, prog_name, complete_var, False, **extra)  # type: ignore[arg-type]
+        except click.ClickException as err:
+            hint = ""
+            if isinstance(err, click.UsageError) and err.ctx is not None:
+                hint = f" (see: {err.ctx.command_path} --help)"
+            message = " ".join(err.format_message().split())
+            click.echo(f"review: error: {message}{hint}", err=True)
+            code = err.exit_code
+        except click.Abort:
+            click.echo("review: interrupted; nothing was written.", err=True)
+            code = 130
+        else:
+            code = value if isinstance(value, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command; load the modules a heavy one needs with interrupts held.
+
+        Runs inside ``invoke``'s ``stop_cleanly``: a Ctrl-C while numpy, OpenCV or matplotlib
+        are imported would otherwise be garbled by their import code (an ImportError, or a
+        printed traceback and the run going on); held, it stops the run cleanly after them.
+        """
+        from review.interrupts import deferred
+
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in _HEAVY_COMMANDS and not {"-h", "--help"} & set(rest):
+            with deferred():
+                _load_modules()
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> object:
-        from review.interrupts import stop_cleanly
+        from review.interrupts import held_signal, stop_cleanly
 
         try:
             with stop_cleanly():  # Ctrl-C, kill, hang-up: clean up, no traceback
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+            held, saved = held_signal()
+            if held is not None:
+                click.echo(
+                    f"review: interrupted after {saved} was saved; it is complete.", err=True
+                )
+            return result
         except ReviewError as err:
             click.echo(f"review: error: {err}", err=True)
             ctx.exit(err.exit_code)
@@ -185,25 +248,27 @@ def analyse(
         review analyse answer.mp4 -o results --calibration upright.mp4
         review analyse answer.mp4 --annotate   # also answer_review/annotated.mp4
     """
-    from review import analysis
+    from review import analysis, folders, store
     from review import video as video_mod
 
-    out = out_dir if out_dir is not None else video.with_name(video.stem + "_review")
     video_mod.probe(video)  # refuse a bad input before doing anything else
+    out = out_dir if out_dir is not None else store.results_folder(video)
     if calibration is not None:
         video_mod.probe(calibration)
-    _check_output(out)
+    inputs = [video, *([calibration] if calibration is not None else [])]
+    folders.check_output(out, store.ANALYSIS, inputs, store.owner_of(video))
     if not no_history:
-        _open_history(db)  # refuse an unusable database before the long part
+        _check_history(db)  # refuse an unusable database before the long part
     with _decode_warnings_reported(), _progress(not quiet) as progress:
         session = analysis.analyse(video, calibration=calibration, progress=progress)
     if len(session) == 0:
         raise ReviewError(f"{video}: no frame could be analysed.")
-    session.save(out, extra=_report_writer(video, annotate, quiet))
+    session.save(out, extra=_report_writer(video, annotate, quiet), protect=inputs)
+    _saved(out)
     if not no_history:
         _record_history(session.summary, out, db)
     if not quiet:
-        _print_summary(session.summary, out)
+        _print_summary(session.summary, out, video)
 
 
 def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, object], None]:
@@ -251,54 +316,6 @@ def report(folder: Path, video: Path | None) -> None:
     click.echo(f"Report: {written.path}")
 
 
-def _check_output(out: Path, analysis: bool = True) -> None:
-    """Refuse, before any work, an output folder that could not be written or would lose data.
-
-    Refused: an existing file; a folder with other things in it (only an earlier analysis is
-    replaced; ``analysis=False`` leaves that rule to the caller); a place where a folder cannot
-    be created (under a file, a read-only or special file system, no permission).
-    Writability is tested by creating and removing a hidden folder in the nearest existing
-    folder, which also holds for root.
-    """
-    from review.errors import InputError
-
-    try:
-        _check_output_place(out, analysis)
-    except OSError as err:  # e.g. a folder on the way that may not be looked into
-        raise InputError(
-            f"{out}: cannot be used ({err.strerror or err.__class__.__name__}). "
-            "Choose another output with -o."
-        ) from None
-
-
-def _check_output_place(out: Path, analysis: bool) -> None:
-    import tempfile
-
-    from review.errors import InputError
-    from review.session import output_refusal
-
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder. Choose another output with -o.")
-    refusal = output_refusal(out) if analysis else None
-    if refusal:
-        raise InputError(refusal)
-    probe = out.absolute().parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise InputError(
-            f"{out}: cannot be created there: {probe} is a file, not a folder. "
-            "Choose another output with -o."
-        )
-    try:
-        tempfile.TemporaryDirectory(prefix=".review-check-", dir=probe).cleanup()
-    except OSError as err:
-        raise InputError(
-            f"{out}: cannot write there ({err.strerror or err.__class__.__name__}). "
-            "Choose another output with -o."
-        ) from None
-
-
 @main.command()
 @click.argument("labels", type=click.Path(path_type=Path), required=False)
 @click.option(
@@ -332,6 +349,13 @@ def evaluate(labels: Path | None, json_out: Path | None, every_frame: bool) -> N
         import json
 
         json_out.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+
+
+def _a_number(value: float) -> float:
+    """Refuse NaN, which passes click's range checks (every comparison with it is false)."""
+    if value != value:
+        raise click.BadParameter(f"{value} is not a number of seconds.")
+    return value
 
 
 class _StatusLine:
@@ -369,10 +393,11 @@ class _StatusLine:
 )
 @click.option(
     "--seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=4 * 3600),
+    callback=lambda _ctx, _param, value: _a_number(value),
     default=120,
     show_default=True,
-    help="Stop recording after this long.",
+    help="Stop recording after this long (at most 4 hours).",
 )
 @click.option(
     "--camera",
@@ -426,14 +451,15 @@ def record(
         review record -o monday.mp4 --seconds 90 --question "Why this job?"
         review record --camera 1 --no-analyse
     """
+    from review import folders, store
     from review import record as record_mod
     from review.plots import mmss
     from review.writer import check_target
 
     check_target(target)
-    out_dir = target.with_name(target.stem + "_review")
+    out_dir = store.results_folder(target)
     if not no_analyse:
-        _check_output(out_dir)
+        folders.check_output(out_dir, store.ANALYSIS, [target], store.owner_of(target))
     source = record_mod.parse_camera(camera)
     status = _StatusLine()
     if target.exists():
@@ -485,12 +511,21 @@ def record(
         raise type(err)(f"{err} The recording is kept in {target}.") from None
 
 
-def _open_history(db: Path | None) -> None:
-    """Open (create, migrate) the history database now, so a bad one is refused early."""
+def _saved(out: Path) -> None:
+    """The results are in place: a stop signal from now on no longer fails the run."""
+    from review.interrupts import results_saved
+
+    results_saved(f"{out}/")
+
+
+def _check_history(db: Path | None) -> None:
+    """Open (create, migrate) the history now and check it takes a row.
+
+    So a bad or read-only history is refused before the long part, not after it.
+    """
     from review import history
 
-    with history.connect(db):
-        pass
+    history.check_writable(db)
 
 
 def _record_history(summary: dict, out: Path, db: Path | None) -> None:
@@ -500,17 +535,6 @@ def _record_history(summary: dict, out: Path, db: Path | None) -> None:
         history.record(summary, out, db)
     except ReviewError as err:
         raise ReviewError(f"{err} (The results are saved in {out}/.)") from None
-
-
-def _check_comparison_output(out: Path) -> None:
-    from review import folders
-    from review.compare_report import COMPARISON_FILES
-    from review.errors import InputError
-
-    _check_output(out, analysis=False)
-    refusal = folders.refusal(out, COMPARISON_FILES, "comparison")
-    if refusal:
-        raise InputError(refusal)
 
 
 @main.command()
@@ -559,20 +583,23 @@ def compare(
         review compare monday.mp4 friday.mp4              # results in comparison/
         review compare monday_review friday.mp4 -o progress --calibration upright.mp4
     """
-    from review import compare_report, inputs
+    from review import compare_report, folders, inputs, store
     from review import video as video_mod
 
     needs_landmarks = calibration is not None
     kinds = [inputs.check(p, needs_landmarks=needs_landmarks) for p in (before, after)]
     if calibration is not None:
         video_mod.probe(calibration)
-    _check_comparison_output(out_dir)
+    protect = compare_report.comparison_inputs(before, after, kinds, calibration)
+    folders.check_output(out_dir, compare_report.COMPARISON, protect)
     for path, kind in zip((before, after), kinds):
         if kind == "video":
-            _check_output(inputs.results_folder(path))
+            folder = store.results_folder(path)
+            others = [p for p in protect if Path(p).absolute() != folder.absolute()]
+            folders.check_output(folder, store.ANALYSIS, others, store.owner_of(path))
     record = not no_history and "video" in kinds
     if record:
-        _open_history(db)
+        _check_history(db)
 
     def on_analysed(session: object, folder: Path) -> None:
         if record:

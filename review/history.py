@@ -126,7 +126,7 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
         target: Version to reach (tests build older databases with a lower one).
 
     Raises:
-        ReviewError: The database is from a newer ``review``, or is another program's.
+        InputError: The database is from a newer ``review``, or is another program's.
 
     """
     if _version(conn) >= target:
@@ -136,7 +136,7 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
     try:
         version = _version(conn)
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise ReviewError(
+            raise InputError(
                 "this SQLite file is not a review history (it holds other tables). "
                 "Choose another file with --db or REVIEW_DB."
             )
@@ -175,7 +175,7 @@ def _version(conn: sqlite3.Connection) -> int:
 def _refuse_newer(conn: sqlite3.Connection) -> None:
     version = _version(conn)
     if version > SCHEMA_VERSION:
-        raise ReviewError(
+        raise InputError(
             f"the history database was written by a newer version of review (schema "
             f"{version}, this one knows up to {SCHEMA_VERSION}). Upgrade review, or use "
             "another file with --db."
@@ -193,8 +193,9 @@ def connect(
         target: Schema version to migrate to (lower only to build old databases in tests).
 
     Raises:
-        InputError: The path cannot hold a database (a folder, or not writable).
-        ReviewError: The file is not a review history database, or is from a newer review.
+        InputError: The file cannot be used as the history: a folder, not writable, not a
+            review history, damaged, or from a newer review (exit status 2: choose another).
+        ReviewError: It stayed busy (another program holds it) for BUSY_TIMEOUT_S.
 
     """
     db = resolve_db_path(path)
@@ -212,26 +213,54 @@ def connect(
         try:
             _enable_wal(conn)
             migrate(conn, target)
-        except ReviewError as err:
-            raise ReviewError(f"{db}: {err}") from err
+        except InputError as err:
+            raise InputError(f"{db}: {err}") from err
         yield conn
-    except sqlite3.OperationalError as err:
-        if "locked" in str(err) or "busy" in str(err):
-            raise ReviewError(
-                f"{db}: the history database stayed busy for {BUSY_TIMEOUT_S:.0f} s (another "
-                "program is using it). Try again, or skip it with --no-history."
-            ) from err
-        raise ReviewError(
-            f"{db}: cannot use this history database ({err}). "
-            "Choose another file with --db or REVIEW_DB."
-        ) from err
-    except sqlite3.DatabaseError as err:
-        raise ReviewError(
-            f"{db}: cannot use this history database ({err}). "
-            "Choose another file with --db or REVIEW_DB."
-        ) from err
+    except sqlite3.Error as err:
+        raise _database_error(db, err) from err
     finally:
         conn.close()
+
+
+def _database_error(db: Path, err: sqlite3.Error) -> ReviewError:
+    """One rule for a history database SQLite cannot use (see ``connect``)."""
+    text = str(err)
+    if "locked" in text or "busy" in text:
+        return ReviewError(
+            f"{db}: the history database stayed busy for {BUSY_TIMEOUT_S:.0f} s (another "
+            "program is using it). Try again, or skip it with --no-history."
+        )
+    if "readonly" in text or "read-only" in text:
+        return InputError(
+            f"{db}: the history database cannot be written (read-only). Make it writable, "
+            "choose another file with --db or REVIEW_DB, or skip it with --no-history."
+        )
+    return InputError(
+        f"{db}: cannot use this history database ({text}). "
+        "Choose another file with --db or REVIEW_DB, or skip it with --no-history."
+    )
+
+
+def check_writable(db: str | os.PathLike[str] | None = None) -> None:
+    """Open the history (creating and migrating it) and make sure a row can be added.
+
+    Called before an analysis, so that a read-only or unusable history is refused before the
+    long part rather than after it.
+
+    Raises:
+        InputError, ReviewError: As ``connect``.
+
+    """
+    path = resolve_db_path(db)
+    with connect(path) as conn:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:  # a real (rolled back) write: SQLite opens a read-only file without a word
+                conn.execute(f"PRAGMA user_version = {_version(conn)}")
+            finally:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error as err:
+            raise _database_error(path, err) from err
 
 
 def record(
@@ -311,20 +340,83 @@ class Entry:
 
 
 def entries(db: str | os.PathLike[str] | None = None) -> list[Entry]:
-    """All recorded sessions, oldest first; empty if the database does not exist yet."""
+    """All recorded sessions, oldest first; empty if the database does not exist yet.
+
+    The database is only read (opened read-only, never migrated), so a read-only history or
+    one another process is writing can be listed; an older schema is read from the
+    summaries it stores.
+
+    Raises:
+        InputError: The file is not a review history, is damaged, or is from a newer review.
+
+    """
     path = resolve_db_path(db)
     if not path.exists():
         return []
-    fields = [f for f in Entry.__dataclass_fields__]
-    with connect(path) as conn:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; the history database must be a file (--db).")
+    try:
+        return _read_only(path, "mode=ro")
+    except sqlite3.Error as err:
+        readonly = "readonly" in str(err) or "unable to open" in str(err)
+        if not (isinstance(err, sqlite3.OperationalError) and readonly):
+            raise _database_error(path, err) from err
+    # A WAL database in a folder we may not write: SQLite cannot make its shared-memory file,
+    # so read the file as it stands (no other process can be writing to it there anyway).
+    try:
+        return _read_only(path, "mode=ro&immutable=1")
+    except sqlite3.Error as err:
+        raise _database_error(path, err) from err
+
+
+def _read_only(path: Path, options: str) -> list[Entry]:
+    conn = sqlite3.connect(
+        f"{path.absolute().as_uri()}?{options}", uri=True, timeout=BUSY_TIMEOUT_S
+    )
+    try:
+        return _read_entries(conn, path)
+    finally:
+        conn.close()
+
+
+def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
+    version = _version(conn)
+    try:
+        _refuse_newer(conn)
+    except InputError as err:
+        raise InputError(f"{path}: {err}") from None
+    if version == 0:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise InputError(
+                f"{path}: this SQLite file is not a review history (it holds other tables). "
+                "Choose another file with --db or REVIEW_DB."
+            )
+        return []
+    fields = list(Entry.__dataclass_fields__)
+    out = []
+    if version >= 2:
         rows = conn.execute(
             f"SELECT {', '.join(fields)} FROM sessions ORDER BY recorded_at, id"
         ).fetchall()
-    out = []
-    for row in rows:
-        data = dict(zip(fields, row))
-        data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
-        out.append(Entry(**data))
+        for row in rows:
+            data = dict(zip(fields, row))
+            data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
+            out.append(Entry(**data))
+        return out
+    rows = conn.execute(
+        "SELECT id, recorded_at, video, summary_json FROM sessions ORDER BY recorded_at, id"
+    ).fetchall()
+    for row_id, when, video, text in rows:
+        figures = dict(zip(_FIGURES, _figure_values(json.loads(text))))
+        out.append(
+            Entry(
+                id=row_id,
+                recorded_at=datetime.fromisoformat(when),
+                video=video,
+                results_dir=None,
+                **figures,
+            )
+        )
     return out
 
 

@@ -27,6 +27,44 @@ import sys
 import threading
 from collections.abc import Iterator
 
+#: Set once a run's result is in place: from then on a stop signal is held, not raised, so
+#: the run finishes (history, summary) and succeeds. ``held`` is the signal that arrived.
+_after_commit: dict[str, object] = {"holding": False, "held": None, "what": ""}
+
+
+_watching = {"on": False}
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Inside ``stop_cleanly``, hold a stop signal until the block ends, then raise it.
+
+    For work that an exception raised part way would garble rather than stop: importing
+    numpy, OpenCV or MediaPipe (their import code catches an interrupt and turns it into an
+    ImportError, or prints it and goes on). Outside ``stop_cleanly`` it does nothing.
+    """
+    if not _watching["on"] or _after_commit["holding"]:
+        yield
+        return
+    _after_commit["holding"] = True
+    try:
+        yield
+    finally:
+        _after_commit["holding"] = False
+        held, _after_commit["held"] = _after_commit["held"], None
+    if held is not None:
+        raise Interrupted(int(held))  # type: ignore[call-overload]
+
+
+def results_saved(what: str) -> None:
+    """The run's result is in place: stop signals from now on are held until it ends."""
+    _after_commit.update(holding=True, what=what)
+
+
+def held_signal() -> tuple[int | None, str]:
+    """The stop signal that arrived after ``results_saved`` (or None), and what was saved."""
+    return _after_commit["held"], str(_after_commit["what"])  # type: ignore[return-value]
+
 
 class Interrupted(KeyboardInterrupt):
     """A run stopped by a signal; ``signal`` is its number (exit status 128 + it)."""
@@ -65,6 +103,9 @@ def stop_cleanly() -> Iterator[None]:
             signum = signal.sigwait(stops | {wake})
             if signum == wake:
                 return
+            if _after_commit["holding"]:
+                _after_commit["held"] = signum
+                continue
             if sys.version_info >= (3, 10):
                 _thread.interrupt_main(signum)
             else:  # pragma: no cover - Python 3.9 can only simulate SIGINT
@@ -72,14 +113,18 @@ def stop_cleanly() -> Iterator[None]:
 
     watcher = threading.Thread(target=watch, name="review-stop-signals", daemon=True)
     watcher.start()
+    _after_commit.update(holding=False, held=None, what="")
+    _watching["on"] = True
     try:
         yield
     finally:
+        _watching["on"] = False
         signal.pthread_kill(watcher.ident, wake)  # type: ignore[arg-type]
         watcher.join(timeout=5)
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         for s, handler in previous.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        _after_commit["holding"] = False
 
 
 def _start_resource_tracker() -> None:

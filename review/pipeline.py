@@ -26,9 +26,13 @@ Four measured choices make a 2-minute answer take well under a minute on two cor
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
+import types
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
@@ -368,6 +372,26 @@ def _extract_here(path, info, chunks, sample_hz, on_frames) -> list[ChunkResult]
         return [extract_chunk(path, info, c, sample_hz, extractor, tick) for c in chunks]
 
 
+@contextlib.contextmanager
+def _workers_start_clean() -> Iterator[None]:
+    """Worker processes start without running the caller's own script again.
+
+    Workers are started with "spawn" (the one start method safe with MediaPipe's threads on
+    every system). Spawn normally imports the caller's ``__main__`` in each new process, so a
+    script that calls ``review.analyse`` at its top level, without an ``if __name__ ==
+    "__main__":`` guard, would run again in every worker and fail ("bootstrapping phase").
+    The workers need nothing from that script (their code is all in review), so while they
+    are started ``__main__`` is an empty module; it is put back at once.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames, with_glance):
     import multiprocessing
 
@@ -382,9 +406,12 @@ def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames, wit
     try:
         # Longest first, so that the short chunks even out the end (results keep time order).
         longest_first = sorted(chunks, key=lambda c: -(min(c.end_s, info.duration_s) - c.start_s))
-        submitted = {c: pool.submit(_run_chunk, path, info, c, sample_hz) for c in longest_first}
+        with _workers_start_clean():  # the processes start as tasks are submitted
+            submitted = {
+                c: pool.submit(_run_chunk, path, info, c, sample_hz) for c in longest_first
+            }
+            look = pool.submit(glance.look, path, info) if with_glance else None
         futures = [submitted[c] for c in chunks]
-        look = pool.submit(glance.look, path, info) if with_glance else None
         pending = set(futures) | ({look} if look else set())
         while pending:
             _done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING
 
@@ -28,8 +29,11 @@ NO_PERSON = "#8c8c8c"
 
 
 def mmss(seconds: float, _pos: object = None) -> str:
-    """Format seconds as m:ss."""
-    seconds = max(0.0, float(seconds))
+    """Format seconds as m:ss ("-:--" for a time that is not a number)."""
+    seconds = float(seconds)
+    if not math.isfinite(seconds):
+        return "-:--"
+    seconds = max(0.0, seconds)
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
