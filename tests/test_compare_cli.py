@@ -52,6 +52,7 @@ def test_compare_two_analysis_folders(tmp_path, folders):
         "comparison.html",
         "comparison.json",
         "comparison.png",
+        "manifest.json",
     ]
     result = json.loads((out / "comparison.json").read_text())
     assert result["habits"]["slumped"]["verdict"] == "better"
@@ -156,14 +157,19 @@ def test_output_folder_with_other_files_is_left_alone(tmp_path, synthetic):
     assert (out / "thesis.docx").read_text() == "precious"
 
 
-def test_an_earlier_comparison_is_replaced(tmp_path, synthetic):
+def test_an_earlier_comparison_is_replaced_but_not_one_edited_since(tmp_path, synthetic):
     out = tmp_path / "cmp"
     assert _run("compare", synthetic, synthetic, "-o", out, "-q")[0] == 0
-    (out / "comparison.json").write_text("{}")
+    first = (out / "comparison.html").read_bytes()
     code, output = _run("compare", synthetic, synthetic, "-o", out)
     assert code == 0, output
     assert json.loads((out / "comparison.json").read_text())["habits"]
     assert "Touching face" in output
+    (out / "comparison.json").write_text("{}")  # the user's own edit: no longer review's file
+    code, output = _run("compare", synthetic, synthetic, "-o", out)
+    assert code == 2 and "changed since" in output
+    assert (out / "comparison.json").read_text() == "{}"
+    assert (out / "comparison.html").read_bytes() == first
 
 
 def test_help_has_an_example():

@@ -195,7 +195,7 @@ def test_history_command_refuses_a_bad_plot_name_and_a_bad_database(tmp_path):
     bad = tmp_path / "bad.sqlite3"
     bad.write_text("garbage " * 500)
     result = CliRunner().invoke(main, ["history", "--db", str(bad)])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().count("\n") == 0
 
 

@@ -9,6 +9,7 @@ is left behind.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import pytest
 import review
 from review import glance, video
 from review.errors import InputError
+from review.folders import OutputError
 from tests import media
 
 
@@ -660,9 +662,9 @@ def test_a_failed_save_keeps_the_earlier_result(tmp_path):
     before = (out / "summary.json").read_text()
 
     def fail(tmp: Path, session) -> None:
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="No space left on device.*Free some disk space"):
         _small_session().save(out, extra=fail)
     assert (out / "summary.json").read_text() == before
     assert listing(tmp_path) == {"r"}
@@ -698,5 +700,5 @@ def test_a_comparison_never_replaces_a_folder_of_other_files(tmp_path):
     # An earlier comparison is replaced, leaving nothing else behind.
     out = write_comparison(tmp_path / "c", before, after, result)
     write_comparison(out, before, after, result)
-    assert listing(out) == {"comparison.json", "comparison.png", "comparison.html"}
+    assert listing(out) == {"comparison.json", "comparison.png", "comparison.html", "manifest.json"}
     assert listing(tmp_path) == {"Documents", "c"}

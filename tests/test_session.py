@@ -2,9 +2,11 @@ import csv
 import json
 
 import numpy as np
+import pytest
 
 import review
 from review.analysis import analyse_landmarks
+from review.errors import InputError
 from review.session import FRAME_COLUMNS, MEASURES
 from tests import synth
 
@@ -80,12 +82,11 @@ def test_save_then_load_gives_the_same_results(tmp_path):
     assert len(loaded.landmarks) == len(session)
 
 
-def test_saving_replaces_an_old_result_folder_atomically(tmp_path):
-    out = tmp_path / "r"
-    out.mkdir()
-    (out / "summary.json").write_text("{}")  # an earlier analysis
-    (out / "frames.csv").write_text("")
-    (out / "stale.txt").write_text("old")
-    _session().save(out)
-    assert not (out / "stale.txt").exists()
+def test_saving_replaces_an_earlier_result_atomically_but_never_other_files(tmp_path):
+    out = _session().save(tmp_path / "r")
+    _session().save(out)  # an earlier analysis, as written: replaced
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.")]
+    (out / "notes.txt").write_text("mine")  # the user's own file: the folder is theirs now
+    with pytest.raises(InputError, match="did not write there"):
+        _session().save(out)
+    assert (out / "notes.txt").read_text() == "mine" and (out / "summary.json").exists()
