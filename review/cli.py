@@ -316,10 +316,18 @@ def report(folder: Path, video: Path | None) -> None:
     click.echo(f"Report: {written.path}")
 
 
+#: Labels files evaluated by default, those that exist (run from a clone of the repository).
+DEFAULT_LABELS = (
+    Path("sample_videos/labels.json"),
+    Path("sample_videos/synthetic/labels.json"),
+    Path("sample_videos/dev/labels.json"),
+)
+
+
 @main.command()
-@click.argument("labels", type=click.Path(path_type=Path), required=False)
+@click.argument("labels", type=click.Path(path_type=Path), nargs=-1)
 @click.option(
-    "--json", "json_out", type=click.Path(path_type=Path), help="Also write the table as JSON."
+    "--json", "json_out", type=click.Path(path_type=Path), help="Also write the results as JSON."
 )
 @click.option(
     "--every-frame",
@@ -327,28 +335,36 @@ def report(folder: Path, video: Path | None) -> None:
     help="Run MediaPipe on every frame (slower) instead of about 7.5 a second, to measure "
     "what the default sampling costs.",
 )
-def evaluate(labels: Path | None, json_out: Path | None, every_frame: bool) -> None:
+def evaluate(labels: tuple[Path, ...], json_out: Path | None, every_frame: bool) -> None:
     """Measure the detectors against labelled clips and print their agreement.
 
-    LABELS is a labels file (default: sample_videos/labels.json). For each clip and
-    detector it prints the agreement on labelled "yes" frames and "no" frames and the
-    balanced accuracy (their mean), plus how many labelled frames the detector left
-    unjudged (those count as wrong).
+    LABELS are labels files (default: the sample clips, the synthetic clips of several
+    people and the real clips of other people, sample_videos/{,synthetic/,dev/}labels.json).
+    For each clip and detector it prints the agreement on labelled "yes" and "no" frames and
+    the balanced accuracy (their mean; "-" where a class has no labelled frames), plus how
+    many labelled frames the detector left unjudged (those count as wrong); then the worst
+    figure per person, and per detector the macro (mean over clips), the worst clip and the
+    same over the clips no constant was chosen on. Clips that are not found (those kept
+    outside the repository for their licence) are skipped and listed.
 
     \b
     Example:
-        review evaluate sample_videos/labels.json
+        review evaluate
+        review evaluate sample_videos/dev/labels.json --json dev.json
     """
     from review import evaluation
+    from review.errors import InputError
 
-    labels = labels or Path("sample_videos/labels.json")
+    files = list(labels) or [p for p in DEFAULT_LABELS if p.is_file()]
+    if not files:
+        raise InputError("no labels file given, and none in sample_videos/. Give LABELS.")
     with _progress(True) as progress:
-        results = evaluation.evaluate_file(labels, progress=progress, every_frame=every_frame)
-    click.echo(evaluation.format_table(results))
+        result = evaluation.evaluate_files(files, progress=progress, every_frame=every_frame)
+    click.echo(evaluation.format_table(result))
     if json_out is not None:
         import json
 
-        json_out.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
 
 
 def _a_number(value: float) -> float:
