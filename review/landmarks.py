@@ -205,6 +205,8 @@ class Landmarks:
 
 _ROW_PARTS = [N_POSE * 4, N_FACE * 3, 4, 2 * N_HAND * 3]
 ROW_SIZE = sum(_ROW_PARTS)
+#: Column of a flat row holding the face box's x0 (NaN when no face was found).
+FACE_BOX_COLUMN = N_POSE * 4 + N_FACE * 3
 
 #: Frames are downscaled so that their longer side is at most this before inference: the
 #: face and hand models work on small crops anyway, and 4K frames would only cost time.

@@ -40,7 +40,10 @@ from typing import Callable
 import numpy as np
 
 from review import glance, video
-from review.fidget import head_point
+from review.geometry import head_point
+from review.landmarks import (
+    FACE_BOX_COLUMN as _FACE_BOX_COLUMN,
+)
 from review.landmarks import (
     MAX_INFERENCE_SIDE,
     ROW_SIZE,
@@ -59,6 +62,9 @@ MIN_STEP = 0.03
 DENSE_S = 0.5
 #: Length of a chunk (seconds of presentation time); tracking restarts at each.
 CHUNK_S = 6.0
+#: A frame on which the tracked face was lost is given to MediaPipe again this much later
+#: on its clock (so that it detects the person afresh on it).
+RETRY_S = 1e-3
 
 
 @dataclass(frozen=True)
@@ -220,11 +226,21 @@ def extract_chunk(
     sampler = Sampler(sample_hz, info.fps)
     size = (info.width, info.height)
 
+    had_face = [False]
+
     def landmarks_of(frame: video.DecodedFrame) -> np.ndarray:
         image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
         if image is None:  # decoded but unusable: the frame stays, unjudged
             return nan_row
-        return extractor.row_rgb(image, frame.time_s - chunk.start_s + 1.0)
+        t = frame.time_s - chunk.start_s + 1.0
+        row = extractor.row_rgb(image, t)
+        if had_face[0] and np.isnan(row[_FACE_BOX_COLUMN]):
+            # Lost: MediaPipe tracks from where the person was in the frame it saw last,
+            # which with sampling is a few frames back; it finds them again by detecting
+            # afresh, which it does on the next frame it is given: give it this one again.
+            row = extractor.row_rgb(image, t + RETRY_S)
+        had_face[0] = not np.isnan(row[_FACE_BOX_COLUMN])
+        return row
 
     held: video.DecodedFrame | None = None  # the latest frame not analysed, if it is the last
     with warnings.catch_warnings(record=True) as caught:

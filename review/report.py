@@ -205,13 +205,16 @@ def _method() -> dict[str, dict[str, float]]:
             "closed_pct": 100 * gaze.CLOSED_RATIO,
         },
         "slump": {
-            "on_pct": 100 * slump.SLUMP_ON,
-            "off_pct": 100 * slump.SLUMP_OFF,
+            "neck_pct": 100 * slump.NECK_ON,
+            "head_drop_pct": 100 * slump.HEAD_DROP_ON,
+            "off_pct": 100 * slump.OFF_SHARE,
+            "lean_pct": 100 * slump.LEAN_IN,
             "min_s": slump.MIN_SLUMP_S,
             "upright_percentile": UPRIGHT_PERCENTILE,
         },
         "fidget": {
             "swing_pct": 100 * fidget.MIN_SWING,
+            "noise_swings": fidget.NOISE_SWINGS,
             "window_s": fidget.WINDOW_S,
             "turns": fidget.MIN_TURNS,
             "hand_turns": fidget.MIN_HAND_TURNS,
@@ -223,6 +226,7 @@ def _method() -> dict[str, dict[str, float]]:
             "side_pct": 100 * touch.SIDE_MARGIN,
             "bottom_pct": 100 * touch.BOTTOM_MARGIN,
             "min_s": touch.MIN_TOUCH_S,
+            "hold_s": touch.MAX_HOLD_S,
         },
         "verdict": {"min_judged_s": verdicts.MIN_JUDGED_S},
     }

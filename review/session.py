@@ -35,8 +35,12 @@ HABITS = {
 #: Continuous measures written after the habit columns: name -> (unit, meaning).
 MEASURES = {
     "shoulders_in_view": ("0/1", "both shoulders found inside the frame"),
-    "neck_ratio": ("ratio", "(shoulder line y - nose y) / shoulder width"),
-    "slump_score": ("fraction", "share of the upright neck ratio lost (0.15 = 15 % lower)"),
+    "neck_ratio": ("ratio", "(shoulder line y - head y) / shoulder width, the head at the ears"),
+    "slump_score": ("fraction", "share of the upright neck ratio lost (0.10 = 10 % shorter)"),
+    "head_y": ("fraction", "the head's height in the frame, at the ears (0 top, 1 bottom)"),
+    "head_drop": ("shoulder widths", "how much lower the head is than sitting upright"),
+    "shoulder_width_px": ("pixels", "distance between the shoulders"),
+    "face_width_px": ("pixels", "width of the face mesh (grows when leaning in)"),
     "head_yaw_deg": ("degrees", "head turned to the image's right (+) / left (-)"),
     "head_pitch_deg": ("degrees", "head tilted down (+) / up (-)"),
     "gaze_yaw_deg": ("degrees", "head plus eye rotation, sideways"),
@@ -46,8 +50,11 @@ MEASURES = {
     "body_turns": ("count", "most torso/head turning points within 3 s spanning the frame"),
     "hand_turns": ("count", "most hand turning points within 3 s spanning the frame"),
     "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
+    "hands_away": ("0/1", "a hand is seen and no hand found is at the head (ends a held touch)"),
 }
 FRAME_COLUMNS = ["frame", "time_s", "person", *HABITS, *MEASURES]
+#: Columns that hold 0/1 (or empty): written as integers in frames.csv.
+BINARY_COLUMNS = frozenset({"person", "shoulders_in_view", "hands_away", *HABITS})
 #: Event names of the habits.
 HABIT_EVENTS = tuple(HABITS.values())
 

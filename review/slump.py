@@ -1,31 +1,65 @@
-"""Slumping: the head sinking towards the shoulders, against the person's own upright posture.
+"""Slumping: sinking in the chair, against the person's own upright posture.
 
-The measure is the vertical distance from the nose down to the shoulder line divided by the
-shoulder width (both in pixels, so it does not change with distance to the camera). When a
-person slumps or collapses in the chair the neck shortens and this ratio drops; leaning
-forward from a slump lowers it too. It is compared with the person's upright reference.
+A real slump is small: the shoulders drop a little and the head sinks more, towards them and
+down in the frame (measured on real sinks: the head 5-8 % of the frame height, the body
+2-4 %). No single cue tells it from everything else a person does, so two must agree:
+
+- **the neck shortens**: the vertical distance from the shoulder line up to the head,
+  divided by the shoulder width (so it does not change with distance to the camera), drops
+  by ``NECK_ON`` of its upright value. The head is taken at the axis it nods about, near the
+  ear canals (``geometry.head_point``), so looking down at notes does not shorten it the
+  way it moves the nose;
+- **the head is lower in the frame** than when upright, by ``HEAD_DROP_ON`` shoulder widths:
+  a shrug shortens the neck but lifts the shoulders, it does not lower the head; moving
+  down in the chair or the camera moving lowers the head but keeps the neck.
+
+Leaning in towards the screen brings the head forward and down too; it is told apart by the
+face growing (``LEAN_IN`` larger than upright): that is leaning in, not slumping.
 Where the shoulders are not both in view, the posture is not judged.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from review import events
-from review.geometry import pose_px, pose_visible
+from review.geometry import head_point, pose_px, pose_visible
 from review.landmarks import Landmarks
 from review.landmarks import PoseLandmark as P
 
 #: A shoulder landmark counts as in the frame up to this far past the bottom edge
 #: (normalised y); webcams often frame people with the shoulders right at the edge.
 SHOULDER_EDGE_TOLERANCE = 0.03
-#: Slumped when the neck ratio has dropped by this fraction of the upright reference
-#: (public posture monitors alert at a 7.5-15 % drop; we take the conservative end) ...
-SLUMP_ON = 0.15
-#: ... and upright again when the drop is back under this (hysteresis).
-SLUMP_OFF = 0.10
+#: Slumped when the neck has shortened by this fraction of its upright length ...
+NECK_ON = 0.10
+#: ... and the head is this many (upright) shoulder widths lower in the frame ...
+HEAD_DROP_ON = 0.04
+#: ... and upright again when either cue falls under this share of its threshold.
+OFF_SHARE = 0.67
+#: A face this much wider than upright (by fraction) is leaning in, not slumping.
+LEAN_IN = 0.15
 #: A slump must last this long to count (public monitors use 1-2 s).
 MIN_SLUMP_S = 1.0
+
+
+@dataclass(frozen=True)
+class Upright:
+    """The person's upright posture (see ``review.reference``).
+
+    Attributes:
+        neck_ratio: The neck ratio sitting upright.
+        head_y: The head point's height in the frame, normalised (0 top, 1 bottom).
+        shoulder_width: The shoulder width, in pixels of the frame.
+        face_width: The face's width, in pixels of the frame.
+
+    """
+
+    neck_ratio: float
+    head_y: float
+    shoulder_width: float
+    face_width: float
 
 
 def shoulders_in_view(lm: Landmarks) -> np.ndarray:
@@ -38,25 +72,66 @@ def shoulders_in_view(lm: Landmarks) -> np.ndarray:
     return ok
 
 
-def neck_ratio(lm: Landmarks) -> np.ndarray:
-    """(T,) (shoulder line y - nose y) / shoulder width; NaN where shoulders are not in view."""
+def shoulder_width(lm: Landmarks) -> np.ndarray:
+    """(T,) the distance between the shoulders in pixels (NaN where not in view)."""
     left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
-    nose = pose_px(lm, P.NOSE)
-    width = np.hypot(*(left - right).T)
+    return np.where(shoulders_in_view(lm), np.hypot(*(left - right).T), np.nan)
+
+
+def neck_ratio(lm: Landmarks) -> np.ndarray:
+    """(T,) (shoulder line y - head point y) / shoulder width; NaN: shoulders not in view."""
+    left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
+    head = head_point(lm)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = ((left[:, 1] + right[:, 1]) / 2 - nose[:, 1]) / width
-    return np.where(shoulders_in_view(lm), ratio, np.nan)
+        return ((left[:, 1] + right[:, 1]) / 2 - head[:, 1]) / shoulder_width(lm)
+
+
+def head_height(lm: Landmarks) -> np.ndarray:
+    """(T,) the head point's height in the frame, normalised (0 top, 1 bottom); NaN: no face."""
+    return head_point(lm)[:, 1] / lm.frame_size[1]
+
+
+def face_width(lm: Landmarks) -> np.ndarray:
+    """(T,) the face mesh's width in pixels (NaN: no face)."""
+    return (lm.face_box[:, 2] - lm.face_box[:, 0]).astype(float) * lm.frame_size[0]
 
 
 def slump_score(ratio: np.ndarray, upright_ratio: float) -> np.ndarray:
-    """(T,) fraction of the upright neck ratio that has been lost (0 upright, 0.3 = 30 % lower).
+    """(T,) fraction of the upright neck ratio that has been lost (0 upright, 0.3 = 30 % shorter).
 
     Negative when sitting taller than the reference. NaN stays NaN.
     """
     return 1.0 - np.asarray(ratio, dtype=float) / upright_ratio
 
 
-def slumped_state(score: np.ndarray, time_s: np.ndarray) -> np.ndarray:
-    """(T,) 1.0 slumped, 0.0 upright, NaN not judged; with hysteresis and a minimum duration."""
-    state = events.hysteresis(score, on=SLUMP_ON, off=SLUMP_OFF)
+def head_drop(head_y: np.ndarray, upright: Upright, frame_height: int) -> np.ndarray:
+    """(T,) how much lower the head is than upright, in upright shoulder widths (+ lower)."""
+    return (
+        (np.asarray(head_y, dtype=float) - upright.head_y) * frame_height / upright.shoulder_width
+    )
+
+
+def slumped_state(
+    score: np.ndarray,
+    time_s: np.ndarray,
+    drop: np.ndarray | None = None,
+    face_scale: np.ndarray | None = None,
+) -> np.ndarray:
+    """(T,) 1.0 slumped, 0.0 upright, NaN not judged; with hysteresis and a minimum duration.
+
+    Args:
+        score: (T,) neck shortening (``slump_score``), NaN where not judged.
+        time_s: (T,) times, seconds.
+        drop: (T,) head drop in shoulder widths (``head_drop``); None: not used.
+        face_scale: (T,) face width over upright face width; None: not used.
+
+    """
+    level = np.asarray(score, dtype=float) / NECK_ON
+    if drop is not None:
+        head = np.nan_to_num(np.asarray(drop, dtype=float), nan=np.inf) / HEAD_DROP_ON
+        level = np.minimum(level, head)  # NaN (not judged) stays NaN
+    if face_scale is not None:
+        leaning = np.nan_to_num(np.asarray(face_scale, dtype=float), nan=1.0) >= 1.0 + LEAN_IN
+        level = np.where(leaning & ~np.isnan(level), 0.0, level)
+    state = events.hysteresis(level, on=1.0, off=OFF_SHARE)
     return events.debounce(state, time_s, min_on_s=MIN_SLUMP_S, min_off_s=0.5)

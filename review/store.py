@@ -115,9 +115,9 @@ def save(
 
 def write_csv(session: Session, path: Path) -> None:
     """frames.csv: one row per frame in FRAME_COLUMNS order (empty = not judged)."""
-    from review.session import FRAME_COLUMNS, HABITS
+    from review.session import BINARY_COLUMNS, FRAME_COLUMNS
 
-    habit_like = {"person", "shoulders_in_view", *HABITS}
+    habit_like = BINARY_COLUMNS
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(FRAME_COLUMNS)
@@ -310,9 +310,9 @@ def _read_frames(
     out: Path, frame_columns: list[str], summary: dict[str, Any]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """frames.csv's times and columns, each row checked; as many rows as the summary says."""
-    from review.session import HABITS
+    from review.session import BINARY_COLUMNS
 
-    binary = {"person", "shoulders_in_view", *HABITS}
+    binary = BINARY_COLUMNS
     try:
         with open(out / "frames.csv", newline="", encoding="utf-8") as f:
             reader = csv.reader(f)

@@ -4,6 +4,12 @@ A hand (MediaPipe Holistic's 21 hand landmarks, or Pose's wrist and finger point
 the face when enough of its points fall inside the head region: the face mesh's box, widened
 at the sides and extended upwards for the hair. A hand over the face often hides the face
 mesh; then the head region comes from the pose (nose and ears), which stays tracked.
+
+MediaPipe loses the hand landmarks when a hand covers the face (about half the frames of a
+7 s hand over the mouth and nose, here and in google/mediapipe #614). A hand does not vanish
+from a face: once a touch is seen, it is held while that evidence is missing, until a hand
+is seen away from the head (every hand found is outside the head region) or for at most
+``MAX_HOLD_S``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ POSE_HAND_POINTS = {
 }
 #: A touch must last this long to count (a hand passing in front of the face is quicker).
 MIN_TOUCH_S = 0.3
+#: A touch is held this long at most while the hand is lost from view (not seen elsewhere).
+MAX_HOLD_S = 3.0
 
 
 def head_region(lm: Landmarks) -> np.ndarray:
@@ -93,10 +101,68 @@ def hand_points_on_head(lm: Landmarks) -> np.ndarray:
     return counts.max(axis=1) if len(counts) else np.zeros(0, dtype=int)
 
 
-def self_touch_state(
-    points_on_head: np.ndarray, judged: np.ndarray, time_s: np.ndarray
+def hands_seen_away(lm: Landmarks) -> np.ndarray:
+    """(T,) bool: no hand is at the head, as far as anything shows.
+
+    A hand is at the head when MIN_HAND_POINTS of its landmarks are in the head region, or,
+    when the hand model lost it, when one of its pose points (wrist, index, pinky, thumb) is
+    there, however unsure the pose is of it: the arm stays tracked while the hand covers the
+    face. A hand of which nothing is known is not at the head; frames where neither hand is
+    known at all are not "seen away" (the hand may be over the face, hidden).
+    """
+    region = head_region(lm)
+    hands = hands_px(lm)
+    known = np.zeros(len(lm), dtype=bool)
+    near = np.zeros(len(lm), dtype=bool)
+    for k, side in enumerate(("left", "right")):
+        has_hand = ~np.isnan(hands[:, k, 0, 0])
+        on_head = _inside(hands[:, k], region).sum(axis=1) >= MIN_HAND_POINTS
+        pts = np.stack([pose_px(lm, p) for p in POSE_HAND_POINTS[side]], axis=1)
+        has_pose = np.isfinite(pts).all(axis=(1, 2)) & ~has_hand
+        pose_on = _inside(pts, region).any(axis=1)
+        known |= has_hand | has_pose
+        near |= (has_hand & on_head) | (has_pose & pose_on)
+    return known & ~near
+
+
+def hold_touches(
+    touching: np.ndarray, released: np.ndarray, time_s: np.ndarray, max_hold_s: float = MAX_HOLD_S
 ) -> np.ndarray:
-    """(T,) 1.0 touching the face or hair, 0.0 not, NaN where not ``judged`` (no person)."""
-    raw = (points_on_head >= MIN_HAND_POINTS).astype(float)
+    """(T,) bool: touches held through frames where the hand is lost, not seen away.
+
+    Args:
+        touching: (T,) bool, a touch is seen in the frame.
+        released: (T,) bool, the hands are seen away from the head in the frame.
+        time_s: (T,) times, seconds.
+        max_hold_s: Longest hold after the last frame a touch was seen.
+
+    """
+    out = np.array(touching, dtype=bool, copy=True)
+    last = None
+    for i in range(len(out)):
+        if touching[i]:
+            last = time_s[i]
+        elif last is not None and not released[i] and time_s[i] - last <= max_hold_s:
+            out[i] = True
+        else:
+            last = None
+    return out
+
+
+def self_touch_state(
+    points_on_head: np.ndarray,
+    judged: np.ndarray,
+    time_s: np.ndarray,
+    released: np.ndarray | None = None,
+) -> np.ndarray:
+    """(T,) 1.0 touching the face or hair, 0.0 not, NaN where not ``judged`` (no person).
+
+    ``released`` (see ``hands_seen_away``): with it, a touch is held through frames where the
+    hand is lost until a hand is seen away (``hold_touches``); without it, no hold.
+    """
+    seen = points_on_head >= MIN_HAND_POINTS
+    if released is not None:
+        seen = hold_touches(seen, released | ~judged, time_s)
+    raw = seen.astype(float)
     raw[~judged] = np.nan
     return events.debounce(raw, time_s, min_on_s=MIN_TOUCH_S, min_off_s=0.3)

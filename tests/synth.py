@@ -14,6 +14,11 @@ DATA = Path(__file__).parent / "data"
 #: Real Holistic output for single_face.mp4 (a man at his webcam, looking at the lens).
 TEMPLATE = DATA / "single_face_landmarks.npz"
 HEAD_POSE_POINTS = list(range(0, 11))  # nose, eyes, ears, mouth
+#: Pose points of each hand, [left, right] as Holistic names the hands: wrist, then fingers.
+POSE_HAND = (
+    (P.LEFT_WRIST, P.LEFT_INDEX, P.LEFT_PINKY, P.LEFT_THUMB),
+    (P.RIGHT_WRIST, P.RIGHT_INDEX, P.RIGHT_PINKY, P.RIGHT_THUMB),
+)
 
 
 def template_frame() -> Landmarks:
@@ -123,6 +128,14 @@ def hand_at(lm: Landmarks, frames: np.ndarray, x: float, y: float, side: int = 1
     lm.hands[frames, side, :, 0] = pts[:, 0]
     lm.hands[frames, side, :, 1] = pts[:, 1]
     lm.hands[frames, side, :, 2] = 0.0
+    # The pose follows the arm there too (wrist just below the hand, fingers at it).
+    wrist, *fingers = POSE_HAND[side]
+    lm.pose[frames, wrist, :2] = (x, y + 0.06)
+    for point in fingers:
+        lm.pose[frames, point, :2] = (x, y)
+    lm.pose[frames, wrist, 3] = 0.9
+    for point in fingers:
+        lm.pose[frames, point, 3] = 0.9
     return lm
 
 

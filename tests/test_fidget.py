@@ -95,13 +95,14 @@ def test_turning_points_restart_after_unknown():
     assert fidget.turning_points(x, 0.5).sum() == 0
 
 
-def test_a_burst_of_turns_marks_only_the_time_between_its_first_and_last_turn():
+def test_a_burst_of_turns_marks_its_turns_and_half_a_swing_either_side_only():
     t = np.arange(300) / FPS
     flags = np.zeros(300, dtype=bool)
-    flags[[100, 110, 120, 130]] = True  # four turns within 1 s
+    flags[[100, 110, 120, 130]] = True  # four turns within 1 s, a swing every 10 frames
     spans = fidget.turns_spanning(flags, t, window_s=3.0)
-    assert (spans[100:131] == 4).all()
-    assert spans[:100].sum() == 0 and spans[131:].sum() == 0
+    reach = round(fidget.EDGE_LEG * 10)
+    assert (spans[100 - reach : 131 + reach] == 4).all()
+    assert spans[: 100 - reach].sum() == 0 and spans[131 + reach :].sum() == 0
 
 
 def test_turns_further_apart_than_the_window_do_not_add_up():
@@ -116,5 +117,5 @@ def test_turns_slower_than_the_burst_gap_do_not_join_a_burst():
     flags = np.zeros(300, dtype=bool)
     flags[[10, 100, 120, 140]] = True  # a slow shift 3 s before a quick burst
     spans = fidget.turns_spanning(flags, t, window_s=5.0, max_gap_s=1.5)
-    assert spans[:100].max() == 1
+    assert spans[:90].max() == 1
     assert (spans[100:141] == 3).all()
