@@ -30,12 +30,18 @@ from review.slump import shoulders_in_view
 MIN_SWING = 0.03
 #: ... and at least this many times the recording's own landmark noise on that track (the
 #: spread left in its stillest stretches: see ``still_noise``), so that jitter from a noisy
-#: webcam, low light or heavy compression never makes swings.
-NOISE_SWINGS = 4.0
+#: webcam, low light or heavy compression never makes swings. Chosen on synthetic jitter: a
+#: still person with Gaussian jitter of 0.5-4 % of a shoulder width, sampled as shipped, was
+#: seen fidgeting 10-78 % of the time at 4 and never at 6; the sample man's 3 Hz bounce of
+#: 2 % of the height is still found at 6 and lost at 8.
+NOISE_SWINGS = 6.0
 #: The noise is the spread about a straight line within windows of this length ...
 NOISE_WINDOW_S = 2.0
 #: ... in the stillest of them: this percentile over the recording's windows.
 NOISE_PERCENTILE = 20.0
+#: The noise never raises the smallest swing above this (shoulder widths): a recording with
+#: no still stretch at all (rocking throughout) would otherwise count its rocking as noise.
+MAX_SWING = 0.10
 #: Window within which the turns of fidgeting must lie, seconds.
 WINDOW_S = 5.0
 #: Turns further apart than this belong to different bursts (a half-swing slower than 2 s,
@@ -124,7 +130,9 @@ def still_noise(x: np.ndarray, time_s: np.ndarray, window_s: float = NOISE_WINDO
 
 def swing_threshold(noise: float) -> float:
     """The smallest swing that counts on a track with this noise (shoulder widths)."""
-    return MIN_SWING if not noise == noise else max(MIN_SWING, NOISE_SWINGS * noise)
+    if not noise == noise:
+        return MIN_SWING
+    return min(MAX_SWING, max(MIN_SWING, NOISE_SWINGS * noise))
 
 
 def bursts(flags: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> list[np.ndarray]:

@@ -32,13 +32,24 @@ def sample():
 
 
 @pytest.fixture(scope="session")
-def analysed():
-    """Real MediaPipe analysis of a sample clip, computed once per test run."""
+def analysed_path():
+    """Real MediaPipe analysis of a clip by path, computed once per test run."""
     import review
 
+    def get(path: Path):
+        key = str(Path(path).resolve())
+        if key not in _sessions:
+            _sessions[key] = review.analyse(path)
+        return _sessions[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def analysed(analysed_path):
+    """Real MediaPipe analysis of a sample clip by name, computed once per test run."""
+
     def get(name: str):
-        if name not in _sessions:
-            _sessions[name] = review.analyse(SAMPLES / name)
-        return _sessions[name]
+        return analysed_path(SAMPLES / name)
 
     return get

@@ -103,3 +103,35 @@ def test_densest_point_ignores_scattered_looks_away():
     pts = np.vstack([at_lens, away])
     x, y = gaze.densest_point(pts[:, 0], pts[:, 1], radius=5.0)
     assert abs(x + 6) < 1.5 and abs(y + 4) < 1.5
+
+
+def test_the_lens_is_found_when_most_of_the_session_looks_elsewhere():
+    """Two thirds of the answer spent reading notes below the camera, a third at the lens."""
+    lm = synth.still(15.0)
+    n = len(lm)
+    notes = np.zeros(n, dtype=bool)
+    notes[: 2 * n // 3] = True
+    synth.shift_irises(lm, notes, eye_widths=0.12, down=True)  # about 24 degrees down
+    session = analyse_landmarks(lm)
+    ec = session.columns["eye_contact"]
+    assert (ec[notes][15:-15] == 0).all()
+    assert (ec[~notes][15:] == 1).all()
+
+
+def test_a_steady_gaze_with_jitter_stays_one_cluster():
+    rng = np.random.default_rng(2)
+    yaw = rng.normal(-3.0, 1.5, 500)
+    pitch = rng.normal(-11.0, 1.5, 500)
+    modes = gaze.gaze_modes(yaw, pitch, radius=5.0)
+    assert modes[0][2] > 0.9 * len(yaw)
+    assert abs(modes[0][0] + 3) < 1 and abs(modes[0][1] + 11) < 1
+
+
+def test_eyes_darting_both_ways_are_not_eye_contact():
+    """A left-right alternation averages back to the lens; its distance from it does not."""
+    lm = synth.still(6.0)
+    for start in range(60, 150, 10):
+        side = 0.15 if (start // 10) % 2 else -0.15
+        synth.shift_irises(lm, _mask(len(lm), start, start + 10), eye_widths=side)
+    ec = analyse_landmarks(lm).columns["eye_contact"]
+    assert (ec[70:140] == 0).all() and (ec[:55] == 1).all()

@@ -45,3 +45,44 @@ def test_reference_from_session_is_not_the_first_frame():
     session = analyse_landmarks(synth.sink_head(synth.still(10.0), fraction))
     assert (session.columns["slumped"][:50] == 1).all()
     assert (session.columns["slumped"][70:] == 0).all()
+
+
+def test_a_deeper_sink_drops_the_head_further():
+    lm = synth.sink_head(synth.still(1.0), np.linspace(0.0, 0.4, 30))
+    heads = slump.head_height(lm)
+    assert np.all(np.diff(heads) > 0)
+
+
+def test_a_shrug_is_not_a_slump():
+    """The shoulders rise (the neck looks shorter) but the head stays where it was."""
+    lm = synth.still(10.0)
+    lm.pose[150:, [11, 12], 1] -= 0.06
+    assert np.nansum(analyse_landmarks(lm).columns["slumped"]) == 0
+
+
+def test_moving_lower_in_the_picture_with_a_tall_neck_is_not_a_slump():
+    n = 300
+    dy = np.where(np.arange(n) >= 150, 0.06, 0.0)
+    lm = synth.translate(synth.still(10.0), np.zeros(n), dy)
+    assert np.nansum(analyse_landmarks(lm).columns["slumped"]) == 0
+
+
+def test_leaning_in_is_not_a_slump():
+    """The head comes forward and down, and the face grows: leaning in."""
+    lm = synth.still(10.0)
+    frames = np.arange(len(lm)) >= 150
+    fraction = np.where(frames, 0.3, 0.0)
+    synth.sink_head(lm, fraction)
+    cx = (lm.face_box[:, 0] + lm.face_box[:, 2]) / 2
+    cy = (lm.face_box[:, 1] + lm.face_box[:, 3]) / 2
+    grow = np.where(frames, 1.3, 1.0).astype(np.float32)
+    lm.face[:, :, 0] = cx[:, None] + (lm.face[:, :, 0] - cx[:, None]) * grow[:, None]
+    lm.face[:, :, 1] = cy[:, None] + (lm.face[:, :, 1] - cy[:, None]) * grow[:, None]
+    for k, c in ((0, cx), (2, cx), (1, cy), (3, cy)):
+        lm.face_box[:, k] = c + (lm.face_box[:, k] - c) * grow
+    assert np.nansum(analyse_landmarks(lm).columns["slumped"]) == 0
+
+
+def test_looking_down_at_notes_is_not_a_slump():
+    lm = synth.nod(synth.still(10.0), np.where(np.arange(300) >= 150, 25.0, 0.0))
+    assert np.nansum(analyse_landmarks(lm).columns["slumped"]) == 0
