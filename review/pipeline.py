@@ -60,6 +60,11 @@ REVERSAL_S = 0.5
 MIN_STEP = 0.03
 #: ... and then every frame is analysed for this many seconds.
 DENSE_S = 0.5
+#: A face narrower than this share of the frame's longer side is followed on every frame
+#: (classroom.gif, 19 px faces in 480 px: found on 42 % of frames sampled, 64 % of all) ...
+SMALL_FACE = 0.08
+#: ... and after the face is lost, every frame is analysed for this long to find it again.
+LOST_DENSE_S = 1.0
 #: Length of a chunk (seconds of presentation time); tracking restarts at each.
 CHUNK_S = 6.0
 #: A frame on which the tracked face was lost is given to MediaPipe again this much later
@@ -122,11 +127,16 @@ class Sampler:
 
     About ``sample_hz`` frames a second are taken (a frame once a period, less a quarter of
     a frame gap, has passed since the last one taken: at 30 fps and 10 Hz, every third); every
-    frame while the head oscillates fast (see ``observe``). None takes every frame.
+    frame while the head oscillates fast, while the face is small in the frame (a wide shot:
+    MediaPipe tracks a small face only frame by frame) and for a moment after the face is lost
+    (see ``observe``). None takes every frame. ``frame_side``: the frame's longer side in the
+    pixels of the face widths observed.
     """
 
-    def __init__(self, sample_hz: float | None, fps: float) -> None:
+    def __init__(self, sample_hz: float | None, fps: float, frame_side: float = 0.0) -> None:
         gap = 1.0 / fps if fps and math.isfinite(fps) and fps > 0 else 0.0
+        self.frame_side = frame_side
+        self._had_face = False
         self.period = None if sample_hz is None else 1.0 / sample_hz - gap / 4
         self.last = -math.inf
         self.dense_until = -math.inf
@@ -149,10 +159,16 @@ class Sampler:
         Steps are measured over one sampling period even while every frame is analysed, so
         an oscillation keeps looking the same once the sampling has become dense.
         """
+        found = bool(np.all(np.isfinite(head_xy)) and face_width > 0)
+        if found and face_width < SMALL_FACE * self.frame_side:
+            self.dense_until = max(self.dense_until, time_s + DENSE_S)  # hard to track sparsely
+        elif not found and self._had_face:
+            self.dense_until = max(self.dense_until, time_s + LOST_DENSE_S)  # find it again
+        self._had_face = found
         if self.period is not None and time_s - self._observed < self.period:
             return
         self._observed = time_s
-        if not np.all(np.isfinite(head_xy)) or not face_width > 0:
+        if not found:
             self._head, self._step = None, None
             return
         if self._head is not None:
@@ -223,7 +239,7 @@ def extract_chunk(
     rows: list[np.ndarray] = []
     analysed: list[bool] = []
     nan_row = np.full(ROW_SIZE, np.nan, dtype=np.float32)
-    sampler = Sampler(sample_hz, info.fps)
+    sampler = Sampler(sample_hz, info.fps, float(max(info.width, info.height)))
     size = (info.width, info.height)
 
     had_face = [False]
