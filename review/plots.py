@@ -29,12 +29,30 @@ NO_PERSON = "#8c8c8c"
 
 
 def mmss(seconds: float, _pos: object = None) -> str:
-    """Format seconds as m:ss ("-:--" for a time that is not a number)."""
+    """Format seconds as m:ss, rounded to the nearest second ("-:--" for no number)."""
     seconds = float(seconds)
     if not math.isfinite(seconds):
         return "-:--"
-    seconds = max(0.0, seconds)
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    whole = int(round(max(0.0, seconds)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def drawable(text: str) -> bool:
+    """Whether matplotlib's font can draw every character of ``text`` (not CJK, say)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    return all(ch.isspace() or font.get_char_index(ord(ch)) != 0 for ch in text)
+
+
+def titled(prefix: str, name: str) -> str:
+    """``prefix: name``, or the prefix alone when the font cannot draw the file name.
+
+    The file name is on the report and the command's output in any script; in the figure a
+    name in, say, Chinese would draw as boxes (and make matplotlib warn).
+    """
+    return f"{prefix}: {name}" if name and drawable(name) else prefix
 
 
 def _spans(mask: np.ndarray, time_s: np.ndarray, end_s: float) -> list[tuple[float, float]]:
@@ -68,7 +86,9 @@ def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> N
     ax.set_ylim(-0.6, len(LANES) - 0.4)
     ax.set_xlim(float(t[0]) if len(t) else 0.0, end)
     ax.xaxis.set_major_formatter(FuncFormatter(mmss))
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 5, 10]))
+    # Whole seconds (a 2 s clip would otherwise repeat "0:01" for 1.0 and 1.5), in steps that
+    # read well as m:ss: 1, 2, 5, 10, 15, 20, 30 s, 1 min ...
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 1.5, 2, 3, 5, 6, 10], integer=True))
     ax.set_xlabel("Time in the recording (m:ss)")
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
@@ -79,7 +99,9 @@ def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> N
 def timeline(session: Session, path: str | os.PathLike[str]) -> None:
     """Write the timeline figure: one lane per habit, events shaded, no-person greyed."""
     fig, ax = plt.subplots(figsize=(10, 3.2), dpi=110)
-    draw_timeline(ax, session, title=f"When each habit showed: {os.path.basename(session.video)}")
+    draw_timeline(
+        ax, session, title=titled("When each habit showed", os.path.basename(session.video))
+    )
     fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path)
@@ -160,7 +182,7 @@ def comparison_figure(
     end = max(float(s.time_s[0] + s.duration_s) if len(s) else 1.0 for s in (before, after))
     for row, (which, session) in enumerate((("Before", before), ("After", after)), start=1):
         ax = fig.add_subplot(grid[row, :])
-        draw_timeline(ax, session, title=f"{which}: {os.path.basename(session.video)}")
+        draw_timeline(ax, session, title=titled(which, os.path.basename(session.video)))
         own_end = float(session.time_s[0] + session.duration_s) if len(session) else 0.0
         if own_end < end:  # the shorter recording: mark where it ended
             ax.axvspan(own_end, end, facecolor="white", edgecolor="#cccccc", hatch="//", lw=0)
