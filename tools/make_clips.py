@@ -59,6 +59,13 @@ each clip was made and the attribution. After writing, the slump is verified wit
 Pose on the generated clip (the drop of (shoulder_mid_y - nose_y) / shoulder_width).
 
 Usage: ``python tools/make_clips.py [--out sample_videos] [--footage DIR] [--no-verify]``
+
+The synthetic clips of SEVERAL OTHER PEOPLE in ``sample_videos/synthetic/`` (slump, sway,
+bounce and a still negative with sensor noise, from real frames of the licence-clear clips in
+``../shared/footage/dev/``, recompressed as VP9 .webm and H.264 .mp4 at low bit rates) are made
+by the sibling module ``tools/synth_clips.py``; regenerate them with
+``python tools/make_clips.py --synthetic`` (deterministic; see that module's docstring). The
+clips above are not touched by ``--synthetic``.
 """
 
 from __future__ import annotations
@@ -806,19 +813,67 @@ def write_sources(
 # --------------------------------------------------------------------------- main
 
 
+SYNTHETIC_EPILOG = """\
+regenerate:
+  python tools/make_clips.py                  the sample man's clips in sample_videos/
+  python tools/make_clips.py --synthetic      the clips of several other people in
+                                              sample_videos/synthetic/ (clips, labels.json,
+                                              SOURCES.md), made by tools/synth_clips.py from
+                                              ../shared/footage/dev/ and checked against the
+                                              human labels in ../labels/ when present
+Both are deterministic (fixed seeds); --no-verify skips the MediaPipe checks.
+"""
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog=SYNTHETIC_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: sample_videos, or sample_videos/synthetic with --synthetic)",
+    )
     parser.add_argument("--footage", type=Path, default=DEFAULT_FOOTAGE, help="source footage")
     parser.add_argument(
-        "--no-verify", action="store_true", help="skip the MediaPipe check of slump.mp4"
+        "--no-verify", action="store_true", help="skip the MediaPipe check of the made clips"
     )
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="make the clips of several other people in sample_videos/synthetic/ instead "
+        "(tools/synth_clips.py)",
+    )
+    parser.add_argument(
+        "--only", nargs="*", metavar="STEM", help="with --synthetic: make only these clips"
+    )
+    synth = _synth_clips()
+    synth.add_arguments(parser)
     return parser.parse_args(argv)
+
+
+def _synth_clips():
+    """The sibling module that makes sample_videos/synthetic/ (imported lazily)."""
+    import importlib
+    import sys
+
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module("synth_clips")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    out: Path = args.out
+    if args.synthetic:
+        synth = _synth_clips()
+        out_dir = args.out if args.out is not None else synth.DEFAULT_OUT
+        synth.make_all(out_dir, args.dev_footage, args.source_labels, not args.no_verify, args.only)
+        return
+    out: Path = args.out if args.out is not None else DEFAULT_OUT
     footage: Path = args.footage
     out.mkdir(parents=True, exist_ok=True)
 
