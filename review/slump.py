@@ -33,9 +33,17 @@ from review.landmarks import PoseLandmark as P
 #: (normalised y); webcams often frame people with the shoulders right at the edge.
 SHOULDER_EDGE_TOLERANCE = 0.03
 #: Slumped when the neck has shortened by this fraction of its upright length ...
-NECK_ON = 0.10
+NECK_ON = 0.06
 #: ... and the head is this many (upright) shoulder widths lower in the frame ...
-HEAD_DROP_ON = 0.04
+HEAD_DROP_ON = 0.06
+# Both chosen on the tuning people's clips (the sample man; man A, D, H and woman F of the
+# dev set; the synthetic slump of man H, head 8 % of the frame height down): the 95th
+# percentile of their upright frames reaches 0.047 (neck) and 0.026 (head drop), the weakest
+# tuning slump's 10th percentile 0.106 and 0.121. The largest real slump sinks the head 8 %
+# of the frame, the smallest 5 %, so the threshold sits a third of the way up from the
+# upright spread rather than half way. Held out: the synthetic slumps of men G, J and woman
+# I (head 6-7 %, neck shortened only 0.05-0.08) score 0.95-0.99; at 0.10 / 0.04 they were
+# never flagged (0.50).
 #: ... and upright again when either cue falls under this share of its threshold.
 OFF_SHARE = 0.67
 #: A face this much wider than upright (by fraction) is leaning in, not slumping.
