@@ -22,21 +22,17 @@ import numpy as np
 from review import fidget, touch
 from review.errors import ReviewError
 from review.geometry import MIN_VISIBILITY
+from review.habits import BY_COLUMN, HABITS
 from review.keyframes import decoded_quietly
 from review.landmarks import FacePoint as F
 from review.landmarks import PoseLandmark as P
-from review.plots import LANES, mmss
 from review.session import Session
+from review.timefmt import mmss
 
 #: Okabe-Ito colours of the habits (as in the timeline), by habit column.
-HABIT_COLOURS = {column: colour for column, _label, colour in LANES}
+HABIT_COLOURS = {h.column: h.colour for h in HABITS}
 #: Short flag texts drawn on the frame, by habit column (what is wrong when the flag is on).
-FLAG_TEXT = {
-    "eye_contact": "Looking away",
-    "slumped": "Slumped",
-    "fidgeting": "Fidgeting",
-    "self_touch": "Touching face",
-}
+FLAG_TEXT = {h.column: h.problem for h in HABITS}
 #: Gaze arrow length per unit of sin(angle), in face widths: 10 degrees draw 0.35 face widths.
 ARROW_FACE_WIDTHS = 2.0
 #: Colour of the gaze arrow while eye contact holds (Okabe-Ito sky blue).
@@ -413,7 +409,7 @@ def _draw_flags(c: _Canvas, m: FrameMarks) -> None:
         return
     for column, flag in FLAG_TEXT.items():
         state = m.states[column]
-        shown = state == 0.0 if column == "eye_contact" else state == 1.0
+        shown = bool(BY_COLUMN[column].problem_on(state))
         label = flag + " ?" if np.isnan(state) else flag
         tw = cv2.getTextSize(label, font, scale, thick)[0][0]
         if x + tw > c.w:
@@ -454,7 +450,7 @@ def draw(
             _draw_flags(c, marks)
         return c.image
     s = marks.states
-    on = {col: (s[col] == 0.0 if col == "eye_contact" else s[col] == 1.0) for col in s}
+    on = {col: bool(BY_COLUMN[col].problem_on(s[col])) for col in s}
     light = (235, 235, 235)
     _draw_skeleton(c, marks, light)
     if focus in (None, "eye_contact"):

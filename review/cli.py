@@ -13,8 +13,6 @@ import click
 
 from review.errors import ReviewError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
 
 class _Stderr:
     """Writes to whatever ``sys.stderr`` is at the time (MediaPipe's log silencer swaps it)."""
@@ -72,14 +70,16 @@ def _fmt_pct(value: float | None) -> str:
 
 
 def _print_summary(summary: dict, out_dir: Path, video: Path) -> None:
-    from review.plots import mmss
+    from review.habits import HABITS
+    from review.timefmt import mmss
 
     click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
     click.echo(f"  person in view   {_fmt_pct(summary['person_visible_pct'])}")
-    click.echo(f"  eye contact      {_fmt_pct(summary['eye_contact_pct'])} of the time")
-    click.echo(f"  slumped          {_fmt_pct(summary['slumped_pct'])} of the time")
-    click.echo(f"  fidgeting        {_fmt_pct(summary['fidgeting_pct'])} of the time")
-    click.echo(f"  touched face     {summary['self_touch_count']} time(s)")
+    for h in HABITS:
+        if h.kind == "percent":
+            click.echo(f"  {h.name.lower():<16} {_fmt_pct(summary[f'{h.column}_pct'])} of the time")
+        else:
+            click.echo(f"  {h.name.lower():<16} {summary[f'{h.column}_count']} time(s)")
     for note in summary.get("notes", []):
         click.echo(f"  note: {note}")
     click.echo(f"Results in {out_dir}/")
@@ -469,7 +469,7 @@ def record(
     """
     from review import folders, store
     from review import record as record_mod
-    from review.plots import mmss
+    from review.timefmt import mmss
     from review.writer import check_target
 
     check_target(target)
@@ -681,27 +681,20 @@ def history(db: Path | None, plot: Path | None) -> None:
 
 def _write_trend(items: list, plot: Path) -> None:
     """Draw the trend into a temporary file beside ``plot``, then move it into place."""
-    import os
-    import tempfile
-
+    from review import atomic
     from review.errors import InputError
     from review.plots import history_trend
 
     parent = plot.parent if str(plot.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{plot.stem}.", suffix=plot.suffix, dir=parent)
+        staged = atomic.replacing(plot)
     except OSError as err:
         raise InputError(
             f"{plot}: cannot write there ({err.strerror}). Choose another file."
         ) from None
-    os.close(fd)
-    try:
+    with staged as tmp:
         history_trend(items, tmp)
-        os.replace(tmp, plot)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from review.events import frame_durations, runs
+from review.habits import HABITS
 from review.session import Session
 
 #: Windows are never shorter than this, seconds (habit events are at least ~1 s long).
@@ -44,8 +45,6 @@ RESAMPLES = 2000
 CONFIDENCE = 0.99
 #: Sessions shorter than this give only a rough comparison (few independent windows).
 SHORT_SESSION_S = 60.0
-
-VERDICTS = ("better", "worse", "same", "unknown")
 
 
 @dataclass(frozen=True)
@@ -72,12 +71,10 @@ class HabitRule:
     min_meaningful: float
 
 
-#: The four habits compared, in display order.
+#: The habits compared, in display order (from ``review.habits``).
 HABIT_RULES: dict[str, HabitRule] = {
-    "eye_contact": HabitRule("eye_contact", "Eye contact", "percent", "%", True, 5.0),
-    "slumped": HabitRule("slumped", "Slumped", "percent", "%", False, 5.0),
-    "fidgeting": HabitRule("fidgeting", "Fidgeting", "percent", "%", False, 5.0),
-    "self_touch": HabitRule("self_touch", "Touching face", "per_minute", "touches/min", False, 1.0),
+    h.column: HabitRule(h.column, h.name, h.kind, h.unit, h.higher_is_better, h.min_meaningful)
+    for h in HABITS
 }
 
 

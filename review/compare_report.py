@@ -16,8 +16,9 @@ import numpy as np
 
 from review import folders
 from review.compare import HABIT_RULES
-from review.plots import mmss
+from review.habits import BY_COLUMN
 from review.session import Session
+from review.timefmt import mmss
 
 #: A comparison folder: every file review writes there (see review.folders).
 COMPARISON = folders.FolderKind(
@@ -90,7 +91,7 @@ def keyframes(
     out = []
     for still in made:
         m = still.moment
-        what = "Looking away" if m.column == "eye_contact" else HABIT_RULES[m.column].label
+        what = BY_COLUMN[m.column].problem
         caption = f"{what} at {mmss(m.time_s)}: the longest, {report.span_text(m.event)}"
         out.append(KeyFrame(side, m.column, m.time_s, caption, still.jpeg))
     return out, None

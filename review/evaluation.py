@@ -30,10 +30,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from review import habits
 from review.errors import InputError
 
 #: Detectors the evaluation scores, in the order of its tables.
-LABELLED_HABITS = ("person", "eye_contact", "slumped", "fidgeting", "self_touch")
+LABELLED_HABITS = ("person", *habits.COLUMNS)
 #: Habits a labels file may carry beyond those (labelled ahead of their detector): skipped.
 LABELLED_LATER = ("smiling",)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from review.errors import InputError, ReviewError
+from review.habits import HABITS, Habit
 
 #: Environment variable naming the database file (overridden by ``--db``).
 ENV_VAR = "REVIEW_DB"
@@ -60,14 +61,19 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else default_db_path()
 
 
-def touches_per_minute(summary: dict[str, Any]) -> float | None:
-    """Face touches per judged minute, from a summary.json dict; None if never judged."""
+def per_minute(summary: dict[str, Any], column: str) -> float | None:
+    """A habit's episodes per judged minute, from a summary.json dict; None if never judged."""
     duration = summary.get("duration_s") or 0.0
-    unjudged = (summary.get("not_judged_pct") or {}).get("self_touch", 100.0)
+    unjudged = (summary.get("not_judged_pct") or {}).get(column, 100.0)
     minutes = duration * (1.0 - unjudged / 100.0) / 60.0
     if minutes <= 0:
         return None
-    return round(summary.get("self_touch_count", 0) / minutes, 2)
+    return round(summary.get(f"{column}_count", 0) / minutes, 2)
+
+
+def touches_per_minute(summary: dict[str, Any]) -> float | None:
+    """Face touches per judged minute, from a summary.json dict; None if never judged."""
+    return per_minute(summary, "self_touch")
 
 
 # Schema and migrations ---------------------------------------------------------------------
@@ -85,13 +91,17 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _habit_figure(habit: Habit) -> Callable[[dict[str, Any]], Any]:
+    """How a habit's history figure is read from a summary.json dict."""
+    if habit.kind == "per_minute":
+        return lambda s: per_minute(s, habit.column)
+    return lambda s: s.get(habit.figure)
+
+
 #: Figure columns added in version 2, read from a summary: name -> (SQL type, getter).
 _FIGURES: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "duration_s": ("REAL", lambda s: s.get("duration_s")),
-    "eye_contact_pct": ("REAL", lambda s: s.get("eye_contact_pct")),
-    "slumped_pct": ("REAL", lambda s: s.get("slumped_pct")),
-    "fidgeting_pct": ("REAL", lambda s: s.get("fidgeting_pct")),
-    "self_touch_per_min": ("REAL", touches_per_minute),
+    **{h.figure: ("REAL", _habit_figure(h)) for h in HABITS},
     "reference_source": ("TEXT", lambda s: (s.get("reference") or {}).get("source")),
 }
 

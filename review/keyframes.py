@@ -17,7 +17,8 @@ import numpy as np
 from review import video
 from review.errors import InputError, ReviewError
 from review.events import Event
-from review.session import HABITS, Session
+from review.habits import HABITS
+from review.session import Session
 from review.video import DecodedFrame, DecodeWarning, VideoInfo
 
 T = TypeVar("T")
@@ -26,14 +27,6 @@ T = TypeVar("T")
 PER_HABIT = 3
 #: Event times in summary.json are rounded to the millisecond; frames are matched within this.
 TIME_TOLERANCE_S = 1e-3
-#: Per habit column, the per-frame measure whose largest value marks the worst frame of an
-#: event (None: the middle of the event, e.g. fidgeting, which is movement over time).
-WORST_BY = {
-    "eye_contact": "gaze_off_deg",
-    "slumped": "slump_score",
-    "fidgeting": None,
-    "self_touch": "hand_points_on_head",
-}
 
 
 @dataclass(frozen=True)
@@ -88,9 +81,10 @@ def choose_moments(session: Session, per_habit: int = PER_HABIT) -> list[Moment]
     moments: list[Moment] = []
     if len(session) == 0:
         return moments
-    for column, habit in HABITS.items():
-        longest = sorted(session.events_of(habit), key=lambda e: (-e.duration_s, e.start_s))
-        measure = WORST_BY[column]
+    for h in HABITS:
+        column = h.column
+        longest = sorted(session.events_of(h.event), key=lambda e: (-e.duration_s, e.start_s))
+        measure = h.worst_by
         values = session.columns[measure] if measure is not None else None
         for rank, event in enumerate(longest[:per_habit], start=1):
             first, last = event_frames(session.time_s, event)

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 
-import cv2
 import numpy as np
 
 
@@ -132,19 +131,6 @@ class Landmarks:
     def aspect(self) -> float:
         """Width divided by height, to turn normalised x and y into one square unit."""
         return self.frame_size[0] / self.frame_size[1]
-
-    @classmethod
-    def empty(cls, frame_size: tuple[int, int] = (640, 360)) -> Landmarks:
-        """No frames."""
-        return cls.stack([], [], frame_size)
-
-    @classmethod
-    def stack(
-        cls, times: list[float], rows: list[np.ndarray], frame_size: tuple[int, int]
-    ) -> Landmarks:
-        """Build from per-frame flat rows as made by ``LandmarkExtractor.row``."""
-        flat = np.array(rows, dtype=np.float32).reshape(len(rows), ROW_SIZE)
-        return cls.from_flat(np.asarray(times, dtype=np.float64), flat, frame_size)
 
     @classmethod
     def from_flat(
@@ -282,27 +268,17 @@ class LandmarkExtractor:
             if hasattr(self._holistic, "_simulated_timestamp"):
                 self._holistic._simulated_timestamp = 0
 
-    def row(self, image_bgr: np.ndarray, time_s: float | None = None) -> np.ndarray:
-        """Landmarks of one upright BGR frame as a flat float32 row of ROW_SIZE (NaN if absent).
+    def row_rgb(self, image_rgb: np.ndarray, time_s: float | None = None) -> np.ndarray:
+        """Landmarks of one upright RGB frame as a flat float32 row of ROW_SIZE (NaN if absent).
 
         Args:
-            image_bgr: The frame.
+            image_rgb: The frame, at most MAX_INFERENCE_SIDE on its longer side.
             time_s: Its presentation time. MediaPipe's solutions API stamps every frame 1/30 s
                 after the one before; its landmark smoothing (a One Euro filter, which depends
                 on speed) then misjudges variable frame rates and sampled frames. With the
                 real time (increasing from the last ``reset``) it filters in real time.
 
         """
-        h, w = image_bgr.shape[:2]
-        scale = MAX_INFERENCE_SIDE / max(h, w)
-        if scale < 1:
-            image_bgr = cv2.resize(
-                image_bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
-            )
-        return self.row_rgb(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), time_s)
-
-    def row_rgb(self, image_rgb: np.ndarray, time_s: float | None = None) -> np.ndarray:
-        """Like ``row`` for an RGB frame already at most MAX_INFERENCE_SIDE on its longer side."""
         if self._holistic is None:
             raise RuntimeError("LandmarkExtractor must be used inside a `with` block")
         # MediaPipe takes the pixels by reference and refuses a strided array.

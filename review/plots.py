@@ -1,40 +1,31 @@
-"""Figures (matplotlib, Agg backend: no display needed)."""
+"""Figures, drawn with matplotlib's object API.
+
+No pyplot: no backend is chosen or changed, so importing review in a notebook leaves its
+plotting as it was.
+"""
 
 from __future__ import annotations
 
-import math
 import os
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from review.habits import BY_COLUMN, HABITS
+from review.timefmt import mmss
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from review.session import Session
 
-#: Lanes from top to bottom: (habit column, label, colour). Okabe-Ito colours (colour-blind safe).
-LANES = [
-    ("eye_contact", "Poor eye contact", "#E69F00"),
-    ("slumped", "Slumped", "#0072B2"),
-    ("fidgeting", "Fidgeting", "#009E73"),
-    ("self_touch", "Touching face", "#CC79A7"),
-]
+#: Lanes from top to bottom: (habit column, label, colour), from ``review.habits``.
+LANES = [(h.column, h.problem, h.colour) for h in HABITS]
 NOT_JUDGED = "#d9d9d9"
 NO_PERSON = "#8c8c8c"
-
-
-def mmss(seconds: float, _pos: object = None) -> str:
-    """Format seconds as m:ss, rounded to the nearest second ("-:--" for no number)."""
-    seconds = float(seconds)
-    if not math.isfinite(seconds):
-        return "-:--"
-    whole = int(round(max(0.0, seconds)))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def drawable(text: str) -> bool:
@@ -63,7 +54,7 @@ def _spans(mask: np.ndarray, time_s: np.ndarray, end_s: float) -> list[tuple[flo
     return [(float(edges[a]), float(edges[b + 1])) for a, b in runs(mask)]
 
 
-def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> None:
+def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
     """Draw the habit lanes of one session on ``ax``."""
     t = session.time_s
     end = float(t[0] + session.duration_s) if len(t) else 1.0
@@ -71,7 +62,7 @@ def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> N
     for lane, (column, _label, colour) in enumerate(LANES):
         y = len(LANES) - 1 - lane
         state = session.columns[column]
-        habit = (state == 0.0) if column == "eye_contact" else (state == 1.0)
+        habit = BY_COLUMN[column].problem_on(state)
         unknown = np.isnan(state) & ~no_person
         for a, b in _spans(unknown, t, end):
             ax.broken_barh([(a, b - a)], (y - 0.35, 0.7), color=NOT_JUDGED, linewidth=0)
@@ -98,14 +89,14 @@ def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> N
 
 def timeline(session: Session, path: str | os.PathLike[str]) -> None:
     """Write the timeline figure: one lane per habit, events shaded, no-person greyed."""
-    fig, ax = plt.subplots(figsize=(10, 3.2), dpi=110)
+    fig = Figure(figsize=(10, 3.2), dpi=110)
+    ax = fig.subplots()
     draw_timeline(
         ax, session, title=titled("When each habit showed", os.path.basename(session.video))
     )
     fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path)
-    plt.close(fig)
 
 
 #: Colours of the comparison verdicts (Okabe-Ito: bluish green, vermillion, greys).
@@ -123,7 +114,7 @@ def legend_handles() -> list[Patch]:
     ]
 
 
-def draw_habit_bars(ax: plt.Axes, habit: dict) -> None:
+def draw_habit_bars(ax: Axes, habit: dict) -> None:
     """Draw one habit's before/after bars (a ``comparison["habits"]`` entry) on ``ax``."""
     values = [habit["before"], habit["after"]]
     heights = [0.0 if v is None else float(v) for v in values]
@@ -175,7 +166,7 @@ def comparison_figure(
 
     """
     habits = comparison["habits"]
-    fig = plt.figure(figsize=(10, 8), dpi=110)
+    fig = Figure(figsize=(10, 8), dpi=110)
     grid = fig.add_gridspec(3, len(habits), height_ratios=[1.5, 1, 1], hspace=0.75, wspace=0.45)
     for i, habit in enumerate(habits.values()):
         draw_habit_bars(fig.add_subplot(grid[0, i]), habit)
@@ -200,15 +191,16 @@ def comparison_figure(
     fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1)
     fig.savefig(path)
-    plt.close(fig)
 
 
-#: History trend panels: (Entry attribute, title, better-when).
+#: History trend panels: (Entry attribute, title, better-when), from ``review.habits``.
 TREND_PANELS = [
-    ("eye_contact_pct", "Eye contact (% of judged time)", "higher"),
-    ("slumped_pct", "Slumped (% of judged time)", "lower"),
-    ("fidgeting_pct", "Fidgeting (% of judged time)", "lower"),
-    ("self_touch_per_min", "Touching face (per minute)", "lower"),
+    (
+        h.figure,
+        f"{h.name} ({'% of judged time' if h.kind == 'percent' else 'per minute'})",
+        "higher" if h.higher_is_better else "lower",
+    )
+    for h in HABITS
 ]
 
 
@@ -218,8 +210,9 @@ def history_trend(items: list, path: str | os.PathLike[str]) -> None:
     Sessions are numbered in the order analysed; a habit not judged in a session leaves a gap.
     """
     x = np.arange(1, len(items) + 1)
-    colours = dict(zip([p[0] for p in TREND_PANELS], [c for _col, _l, c in LANES]))
-    fig, axes = plt.subplots(len(TREND_PANELS), 1, figsize=(9, 8), dpi=110, sharex=True)
+    colours = {h.figure: h.colour for h in HABITS}
+    fig = Figure(figsize=(9, 8), dpi=110)
+    axes = fig.subplots(len(TREND_PANELS), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (attr, title, better) in zip(axes, TREND_PANELS):
         y = np.array([np.nan if getattr(e, attr) is None else getattr(e, attr) for e in items])
         ax.plot(x, y, marker="o", color=colours[attr], linewidth=1.5)
@@ -243,4 +236,3 @@ def history_trend(items: list, path: str | os.PathLike[str]) -> None:
     axes[-1].set_xlabel("Session (in the order analysed)")
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)

@@ -31,7 +31,7 @@ import numpy as np
 
 from review.errors import InputError, ReviewError
 from review.landmarks import quiet_native_stderr
-from review.plots import mmss
+from review.timefmt import mmss
 from review.writer import TimedVideoWriter, check_target
 
 DEFAULT_SECONDS = 120.0

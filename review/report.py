@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from review import fidget, gaze, slump, touch, verdicts
+from review import atomic, fidget, gaze, slump, touch, verdicts
 from review.errors import InputError
+from review.habits import HABITS
 from review.keyframes import (
     FramesUnavailable,
     Moment,
@@ -31,10 +32,11 @@ from review.keyframes import (
     choose_moments,
     grab_frames,
 )
-from review.plots import LANES, mmss
+from review.plots import LANES
 from review.reference import UPRIGHT_PERCENTILE
 from review.session import Session
-from review.verdicts import duration_text, habit_results, span_text
+from review.timefmt import duration_text, mmss
+from review.verdicts import habit_results, span_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -56,12 +58,13 @@ def timeline_png(session: Session, moments: list[Moment]) -> bytes:
 
     The lanes are ``review.plots.draw_timeline``'s, with the key moments numbered on them.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     from review.plots import draw_timeline, legend_handles
 
-    fig, ax = plt.subplots(figsize=(8, 2.9), dpi=150)
+    fig = Figure(figsize=(8, 2.9), dpi=150)
+    ax = fig.subplots()
     draw_timeline(ax, session)
     lane_of = {column: len(LANES) - 1 - k for k, (column, _l, _c) in enumerate(LANES)}
     for number, moment in enumerate(moments, start=1):
@@ -83,7 +86,6 @@ def timeline_png(session: Session, moments: list[Moment]) -> bytes:
     fig.tight_layout(rect=(0, 0.17, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -121,23 +123,9 @@ def still_jpeg(image: np.ndarray) -> bytes:
 
 
 #: What a key moment shows, by habit column.
-MOMENT_TITLES = {
-    "eye_contact": "Looking away",
-    "slumped": "Slumped",
-    "fidgeting": "Fidgeting",
-    "self_touch": "Touching your face",
-}
+MOMENT_TITLES = {h.column: h.problem for h in HABITS}
 #: What is drawn on a key moment's picture, by habit column.
-DRAWN = {
-    "eye_contact": "The arrow points where your gaze went, compared with looking at the lens "
-    "(a dot means straight at it; orange means looking away).",
-    "slumped": "The blue line is your shoulder line; the dashed line shows how high your nose "
-    "sits when you are upright.",
-    "fidgeting": f"The green trail follows your shoulders and hands over the "
-    f"{fidget.WINDOW_S:.0f} seconds around this moment.",
-    "self_touch": "Your hands are drawn in pink; the dashed box is the area that counts as "
-    "your face and hair.",
-}
+DRAWN = {h.column: h.drawn.format(window_s=fidget.WINDOW_S) for h in HABITS}
 _RANK = {1: "longest", 2: "2nd longest", 3: "3rd longest"}
 
 
@@ -349,17 +337,6 @@ def make_stills(
     ]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside ``path`` under a hidden name, then move into place (never half-written)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     session: Session,
     path: str | os.PathLike[str],
@@ -414,7 +391,7 @@ def write_report(
         frames_note=note,
         made_on=made_on or datetime.date.today(),
     )
-    _write_atomically(path, html)
+    atomic.write_text(path, html)
     return ReportWritten(path, note)
 
 

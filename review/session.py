@@ -20,18 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from review import habits
 from review.events import Event, frame_durations, percent_of_known, to_events
 from review.landmarks import Landmarks
 from review.reference import Reference
 from review.video import RecordingId
 
-#: Per-frame habit columns and the name of the habit their events stand for.
-HABITS = {
-    "eye_contact": "poor_eye_contact",
-    "slumped": "slumped",
-    "fidgeting": "fidgeting",
-    "self_touch": "self_touch",
-}
 #: Continuous measures written after the habit columns: name -> (unit, meaning).
 MEASURES = {
     "shoulders_in_view": ("0/1", "both shoulders found inside the frame"),
@@ -52,11 +46,9 @@ MEASURES = {
     "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
     "hands_away": ("0/1", "a hand is seen and no hand found is at the head (ends a held touch)"),
 }
-FRAME_COLUMNS = ["frame", "time_s", "person", *HABITS, *MEASURES]
+FRAME_COLUMNS = ["frame", "time_s", "person", *habits.COLUMNS, *MEASURES]
 #: Columns that hold 0/1 (or empty): written as integers in frames.csv.
-BINARY_COLUMNS = frozenset({"person", "shoulders_in_view", "hands_away", *HABITS})
-#: Event names of the habits.
-HABIT_EVENTS = tuple(HABITS.values())
+BINARY_COLUMNS = frozenset({"person", "shoulders_in_view", "hands_away", *habits.COLUMNS})
 
 
 @dataclass
@@ -187,12 +179,13 @@ class Session:
             "mediapipe_frames": self.mediapipe_frames,
             "people_max": self.people_max,
             "person_visible_pct": pct("person"),
-            "eye_contact_pct": pct("eye_contact"),
-            "slumped_pct": pct("slumped"),
-            "fidgeting_pct": pct("fidgeting"),
-            "self_touch_pct": pct("self_touch"),
-            "self_touch_count": sum(1 for e in self.events if e.habit == "self_touch"),
-            "not_judged_pct": {h: round(self.unknown_percent(h), 1) for h in HABITS},
+            **{f"{h.column}_pct": pct(h.column) for h in habits.HABITS},
+            **{
+                f"{h.column}_count": sum(1 for e in self.events if e.habit == h.event)
+                for h in habits.HABITS
+                if h.kind == "per_minute"
+            },
+            "not_judged_pct": {c: round(self.unknown_percent(c), 1) for c in habits.COLUMNS},
             "events": [e.to_dict() for e in self.events],
             "reference": self.reference.to_dict(),
             "notes": self.notes,
@@ -271,9 +264,6 @@ class Session:
 def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Event]:
     """Events of every habit from the per-frame habit states, in time order."""
     found: list[Event] = []
-    for column, habit in HABITS.items():
-        state = states[column]
-        if column == "eye_contact":  # the habit is the absence of eye contact
-            state = np.where(np.isnan(state), np.nan, 1.0 - state)
-        found += to_events(habit, state, time_s)
+    for h in habits.HABITS:
+        found += to_events(h.event, h.problem_state(states[h.column]), time_s)
     return sorted(found, key=lambda e: (e.start_s, e.habit))

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from review import folders
+from review import atomic, folders
 from review.errors import InputError
 from review.events import Event
 from review.landmarks import Landmarks
@@ -143,12 +143,7 @@ def update_manifest(folder: Path) -> None:
     if manifest is None:
         return
     fresh = folders.manifest_of(folder, ANALYSIS, manifest.get("owner"))
-    tmp = folder / f".{folders.MANIFEST}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(fresh, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, folder / folders.MANIFEST)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic.write_text(folder / folders.MANIFEST, json.dumps(fresh, indent=2) + "\n")
 
 
 # Reading back --------------------------------------------------------------------------------
@@ -166,7 +161,8 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
         DamagedAnalysis: A file is damaged, cut short, or disagrees with the others.
 
     """
-    from review.session import FRAME_COLUMNS, HABIT_EVENTS, Session
+    from review.habits import EVENTS as HABIT_EVENTS
+    from review.session import FRAME_COLUMNS, Session
 
     out = Path(folder)
     if not out.is_dir():

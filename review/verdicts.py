@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from review import fidget, gaze
+from review import fidget, gaze, timefmt
 from review.events import Event, frame_durations
-from review.plots import LANES, mmss
-from review.session import HABITS, Session
+from review.habits import BY_COLUMN, HABITS
+from review.session import Session
+from review.timefmt import duration_text, mmss
 
 #: Eye contact is good when held for at least this share (%) of the time it could be judged.
 #: Interview advice often asks for eye contact 60-70 % of the time; we take the lenient end.
@@ -30,14 +31,6 @@ MIN_JUDGED_S = fidget.WINDOW_S
 #: Event times listed per habit in its headline, longest first (all are on the timeline).
 MAX_TIMES_LISTED = 5
 
-TITLES = {
-    "eye_contact": "Eye contact",
-    "slumped": "Slumping",
-    "fidgeting": "Fidgeting",
-    "self_touch": "Touching your face",
-}
-#: Timeline colours (Okabe-Ito) by habit column.
-COLOURS = {column: colour for column, _label, colour in LANES}
 
 #: Why a habit could not be judged, as shown to the user.
 NOBODY = "nobody in view"
@@ -84,17 +77,7 @@ class HabitResult:
     @property
     def colour(self) -> str:
         """The habit's timeline colour."""
-        return COLOURS[self.column]
-
-
-def duration_text(seconds: float) -> str:
-    """A duration in words: "0.4 s", "2.5 s", "7 s", "1 min 05 s"."""
-    if seconds < 2.95:
-        return f"{seconds:.1f} s"
-    if seconds < 59.5:
-        return f"{seconds:.0f} s"
-    whole = int(round(seconds))
-    return f"{whole // 60} min {whole % 60:02d} s"
+        return BY_COLUMN[self.column].colour
 
 
 def count_text(n: int) -> str:
@@ -109,7 +92,7 @@ def stretches_text(n: int) -> str:
 
 def span_text(event: Event) -> str:
     """An event as "m:ss-m:ss (duration)"."""
-    return f"{mmss(event.start_s)}\u2013{mmss(event.end_s)} ({duration_text(event.duration_s)})"
+    return timefmt.span_text(event.start_s, event.end_s)
 
 
 def not_judged_reasons(session: Session) -> dict[str, list[tuple[str, float]]]:
@@ -123,7 +106,7 @@ def not_judged_reasons(session: Session) -> dict[str, list[tuple[str, float]]]:
     present = session.columns["person"] == 1.0
     shoulders = session.columns["shoulders_in_view"] == 1.0
     out: dict[str, list[tuple[str, float]]] = {}
-    for column in HABITS:
+    for column in BY_COLUMN:
         unknown = np.isnan(session.columns[column])
         parts = [(NOBODY, unknown & ~present)]
         if column == "slumped":
@@ -362,16 +345,17 @@ def habit_results(session: Session) -> list[HabitResult]:
     """The figure, verdict, tip, times and not-judged share of every habit, in HABITS order."""
     reasons = not_judged_reasons(session)
     results = []
-    for column, habit in HABITS.items():
+    for h in HABITS:
+        column = h.column
         unknown_pct = session.unknown_percent(column)
         judged_s = session.duration_s * (100.0 - unknown_pct) / 100.0
         said = _DECIDE[column](session, judged_s, reasons[column])
-        events = session.events_of(habit)
+        events = session.events_of(h.event)
         longest = sorted(events, key=lambda e: (-e.duration_s, e.start_s))
         results.append(
             HabitResult(
                 column=column,
-                title=TITLES[column],
+                title=h.title,
                 times=[span_text(e) for e in longest[:MAX_TIMES_LISTED]],
                 more_times=max(0, len(events) - MAX_TIMES_LISTED),
                 judged_s=judged_s,

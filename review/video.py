@@ -34,7 +34,6 @@ import numpy as np
 
 from review.errors import InputError
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
 #: A stated duration longer than this is a damaged header, taken as "unknown".
 MAX_PLAUSIBLE_S = 12 * 3600.0
 #: Decoding that stops more than this before the stated end means the file ended early.

@@ -15,13 +15,13 @@ never half-written.
 from __future__ import annotations
 
 import os
-import secrets
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
+from review import atomic
 from review.errors import InputError, ReviewError
 
 #: Container format by file extension.
@@ -84,18 +84,6 @@ def check_target(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _create_temp(target: Path) -> Path:
-    """A new empty hidden file beside ``target``, with the usual permissions (umask)."""
-    folder = target.parent if str(target.parent) else Path(".")
-    while True:
-        tmp = folder / f".{target.name}.{secrets.token_hex(4)}.part"
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        return tmp
-
-
 class TimedVideoWriter:
     """H.264 writer taking BGR frames with their capture times (seconds since the first).
 
@@ -148,7 +136,7 @@ class TimedVideoWriter:
         return self._pts[-1] / 1000 if self._pts else float("nan")
 
     def _open(self, width: int, height: int) -> None:
-        self._tmp = _create_temp(self.path)
+        self._tmp = atomic.temporary_beside(self.path)
         tmp = os.fspath(self._tmp)
         fmt = FORMATS[self.path.suffix.lower()]
         # The index at the front, so a browser (the HTML report) can play it while loading.

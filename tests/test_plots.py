@@ -1,29 +1,42 @@
+import subprocess
+import sys
 import warnings
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from review import plots  # noqa: E402
-from review.analysis import analyse_landmarks  # noqa: E402
-from tests import synth  # noqa: E402
+from review import plots, timefmt
+from review.analysis import analyse_landmarks
+from tests import synth
 
 
 def test_times_are_rounded_to_the_nearest_second():
-    assert plots.mmss(3.9) == "0:04"
-    assert plots.mmss(59.6) == "1:00"
-    assert plots.mmss(0.4) == "0:00"
-    assert plots.mmss(float("inf")) == "-:--"
+    assert timefmt.mmss(3.9) == "0:04"
+    assert timefmt.mmss(59.6) == "1:00"
+    assert timefmt.mmss(0.4) == "0:00"
+    assert timefmt.mmss(float("inf")) == "-:--"
+    assert timefmt.duration_text(2.5) == "2.5 s"
+    assert timefmt.duration_text(3.9) == "4 s"
+    assert timefmt.duration_text(65) == "1 min 05 s"
+    assert timefmt.span_text(5.0, 12.0) == "0:05\u20130:12 (7 s)"
+
+
+def test_importing_review_leaves_the_notebook_backend_alone():
+    code = (
+        "import matplotlib; matplotlib.use('svg'); "
+        "import review.plots, review.report, review.verdicts; "
+        "print(matplotlib.get_backend())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "svg"
 
 
 def test_a_short_clip_has_no_repeated_tick_labels():
     session = analyse_landmarks(synth.still(2.4))
-    fig, ax = plt.subplots()
+    fig = Figure()
+    ax = fig.subplots()
     plots.draw_timeline(ax, session)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-    plt.close(fig)
     assert len(labels) == len(set(labels)) >= 2
 
 

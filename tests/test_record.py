@@ -37,7 +37,7 @@ def _times(path):
 
 
 def _leftovers(folder: Path):
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+    return sorted(p.name for p in folder.iterdir() if ".part" in p.name)
 
 
 # --- pure helpers ---------------------------------------------------------------------------

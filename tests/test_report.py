@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from review.analysis import analyse_landmarks
 from review.cli import main
+from review.habits import BY_COLUMN, HABITS
 from review.keyframes import choose_moments
-from review.plots import LANES
 from review.report import write_report
-from review.verdicts import TITLES, habit_results, span_text
+from review.verdicts import habit_results, span_text
 from tests import synth
 
 
@@ -47,7 +47,7 @@ def test_report_of_a_slump_is_self_contained_and_complete(tmp_path, analysed, sa
     html = written.path.read_text()
     _assert_self_contained(html)
     cards = _cards(html)
-    assert set(cards) == set(TITLES.values())
+    assert set(cards) == {h.title for h in HABITS}
     assert "Work on it" in cards["Slumping"]
     for title in ("Eye contact", "Fidgeting", "Touching your face"):
         assert "Good" in cards[title] and "Work on it" not in cards[title]
@@ -207,6 +207,6 @@ def test_the_report_renders_in_a_real_browser(tmp_path, analysed, sample):
     assert image.std() > 20
     assert np.mean(np.any(image < 235, axis=2)) > 0.05  # not a blank page
     # The slump lane of the embedded timeline is a long blue bar: the picture was drawn.
-    slump_blue = np.array([int(LANES[1][2][k : k + 2], 16) for k in (5, 3, 1)])
+    slump_blue = np.array([int(BY_COLUMN["slumped"].colour[k : k + 2], 16) for k in (5, 3, 1)])
     blue = np.all(np.abs(image.astype(int) - slump_blue) <= 10, axis=2)
     assert blue.sum() > 8000

@@ -1033,17 +1033,10 @@ def clip_notes(spec: ClipSpec, material: Material) -> str:
 
 
 def holistic(path: Path):
-    """Landmarks of a clip as review computes them (Holistic, video mode, real times)."""
-    from review.landmarks import LandmarkExtractor, Landmarks, quiet_native_stderr
-    from review.video import frames
+    """Landmarks of every frame of a clip as review computes them, in one uninterrupted pass."""
+    from review.pipeline import read_recording
 
-    times, rows, size = [], [], (0, 0)
-    with quiet_native_stderr(), LandmarkExtractor() as extractor:
-        for frame in frames(path):
-            size = (frame.image.shape[1], frame.image.shape[0])
-            rows.append(extractor.row(frame.image, frame.time_s))
-            times.append(frame.time_s)
-    return Landmarks.stack(times, rows, size)
+    return read_recording(path, sample_hz=None, workers=1, chunk_s=1e9, with_glance=False)[0]
 
 
 def best_lag_corr(got: np.ndarray, want: np.ndarray, max_lag: int) -> tuple[float, int]:
