@@ -474,14 +474,6 @@ def draw(
 # Writing the annotated video (the edge) -----------------------------------------------------
 
 
-def _even(image: np.ndarray) -> np.ndarray:
-    """Pad the right / bottom edge by one black pixel where a size is odd (yuv420p needs even)."""
-    h, w = image.shape[:2]
-    if h % 2 == 0 and w % 2 == 0:
-        return image
-    return cv2.copyMakeBorder(image, 0, h % 2, 0, w % 2, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-
-
 class _AudioCopy:
     """The source's first audio stream that MP4 can hold, re-timed to start with the video."""
 
@@ -546,9 +538,9 @@ def write_annotated(
 
     Every decoded frame is written, with its presentation time from the source (so the
     annotated video has the same length and frame count and stays in step with frames.csv).
-    H.264 (libx264) in yuv420p, ``+faststart``: plays in a browser. An odd frame size is padded
-    by one black pixel to be even. Audio is copied unchanged when it is AAC, MP3, Opus, FLAC or
-    ALAC; otherwise the annotated video is silent.
+    Written by review's one H.264 writer (``review.writer``): plays in a browser, an odd frame
+    size padded by one black pixel, moved into place only when complete. Audio is copied
+    unchanged when it is AAC, MP3, Opus, FLAC or ALAC; otherwise the annotated video is silent.
 
     Args:
         session: The analysis of ``video_path``, with landmarks.
@@ -563,9 +555,8 @@ def write_annotated(
         ReviewError: The recording does not match the analysis, or the session has no landmarks.
 
     """
-    import av
-
     from review import video
+    from review.writer import TimedVideoWriter
 
     out_path = Path(out_path)
     info = video.probe(video_path)
@@ -576,58 +567,39 @@ def write_annotated(
         )
     marks = Overlay(session)
     update = progress(len(session), out_path.name) if progress else None
-    rate = Fraction(info.fps).limit_denominator(1001) if info.fps > 0 else Fraction(30)
     end_s = session.time_s[0] + session.duration_s if len(session) else 0.0
     audio = _AudioCopy(Path(video_path), _first_video_time(Path(video_path)))
-    out = av.open(os.fspath(out_path), mode="w", format="mp4", options={"movflags": "+faststart"})
     try:
-        stream = out.add_stream("libx264", rate=rate)
-        stream.width = info.width + info.width % 2
-        stream.height = info.height + info.height % 2
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = TIME_BASE
-        stream.codec_context.time_base = TIME_BASE
-        stream.options = {"crf": "23", "preset": "veryfast"}
-        audio_out = out.add_stream_from_template(audio.stream) if audio.stream else None
-        count = 0
-        blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)
-        for frame in decoded_quietly(video_path, info):
-            i = frame.index
-            if i >= len(session) or abs(frame.time_s - session.time_s[i]) > 1e-3:
-                raise ReviewError(
-                    f"{video_path}: frame {i} does not match the analysis (different "
-                    "recording?); analyse it again."
+        writer = TimedVideoWriter(
+            out_path, nominal_fps=info.fps, time_base=TIME_BASE, audio=audio.stream
+        )
+        with writer:
+            count = 0
+            blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)
+            for frame in decoded_quietly(video_path, info):
+                i = frame.index
+                if i >= len(session) or abs(frame.time_s - session.time_s[i]) > 1e-3:
+                    raise ReviewError(
+                        f"{video_path}: frame {i} does not match the analysis (different "
+                        "recording?); analyse it again."
+                    )
+                picture = frame.array()  # None: the decoder gave an unusable frame (kept, black)
+                writer.write(
+                    draw(blank.copy() if picture is None else picture, marks.at(i)),
+                    session.time_s[i],
                 )
-            picture = frame.array()  # None: the decoder gave an unusable frame (kept, black)
-            image = _even(draw(blank.copy() if picture is None else picture, marks.at(i)))
-            vf = av.VideoFrame.from_ndarray(image, format="bgr24")
-            vf.pts = round(session.time_s[i] / TIME_BASE)
-            vf.time_base = TIME_BASE
-            for packet in stream.encode(vf):
-                out.mux(packet)
-            if audio_out is not None:
-                for packet in audio.until(min(session.time_s[i] + 1.0, end_s)):
-                    packet.stream = audio_out
-                    out.mux(packet)
-            count += 1
-            if update is not None:
-                update(count)
-        if count != len(session):
-            raise ReviewError(
-                f"{video_path}: decoded {count} frames but the analysis has {len(session)}; "
-                "analyse it again."
-            )
-        for packet in stream.encode():
-            out.mux(packet)
-        if audio_out is not None:
-            for packet in audio.until(end_s):
-                packet.stream = audio_out
-                out.mux(packet)
-    except BaseException:
-        out.close()
+                if audio.stream is not None:
+                    writer.mux_audio(audio.until(min(session.time_s[i] + 1.0, end_s)))
+                count += 1
+                if update is not None:
+                    update(count)
+            if count != len(session):
+                raise ReviewError(
+                    f"{video_path}: decoded {count} frames but the analysis has {len(session)}; "
+                    "analyse it again."
+                )
+            if audio.stream is not None and count:
+                writer.mux_audio(audio.until(end_s))
+    finally:
         audio.close()
-        out_path.unlink(missing_ok=True)
-        raise
-    out.close()
-    audio.close()
     return out_path

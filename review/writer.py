@@ -1,11 +1,14 @@
-"""Writing a recording with each frame's real capture time (variable frame rate), atomically.
+"""The one H.264 writer: each frame at its own time (variable frame rate), atomically.
+
+Used for recordings from the webcam and for the annotated video.
 
 Webcams often deliver fewer frames than they claim, and unevenly. A writer that assumes a
 fixed rate (``cv2.VideoWriter``) stretches or squeezes time; this one gives every frame the
 presentation time it was captured at, in milliseconds, so the file plays back (and is
 analysed) at the speed it happened. H.264 (libx264) in yuv420p, without B-frames, so that
 packets leave the encoder in presentation order and each frame's duration is exactly the
-gap to the next one.
+gap to the next one. An odd frame size is padded with one black row or column (yuv420p needs
+even sizes), so every pixel keeps its place.
 
 The file is written beside the target under a hidden temporary name and moved into place by
 ``close()``; ``abort()`` (or an exception inside ``with``) removes it, so the target is
@@ -15,6 +18,7 @@ never half-written.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,30 +36,34 @@ TIME_BASE = Fraction(1, 1000)
 X264_OPTIONS = {"preset": "veryfast", "crf": "20", "bf": "0"}
 
 
-def next_pts(time_s: float, previous_pts: int | None) -> int:
-    """The presentation time in milliseconds for a frame captured at ``time_s``.
+def next_pts(time_s: float, previous_pts: int | None, time_base: Fraction = TIME_BASE) -> int:
+    """The presentation time, in units of ``time_base``, for a frame captured at ``time_s``.
 
-    Rounded to the millisecond and kept strictly after the previous frame's, so two frames
-    stamped within the same millisecond (or a clock that stepped back) stay in order.
+    Rounded to the unit (a millisecond by default) and kept strictly after the previous
+    frame's, so two frames stamped within the same unit (or a clock that stepped back) stay
+    in order.
 
     Args:
         time_s: Capture time in seconds since the first frame.
         previous_pts: The previous frame's presentation time, or None for the first frame.
+        time_base: The unit of presentation times, seconds.
 
     Returns:
-        Presentation time in units of TIME_BASE (ms).
+        Presentation time in units of ``time_base``.
 
     """
-    pts = int(round(max(0.0, float(time_s)) * 1000))
+    pts = int(round(max(0.0, float(time_s)) / time_base))
     if previous_pts is not None and pts <= previous_pts:
         pts = previous_pts + 1
     return pts
 
 
-def even_crop(image: np.ndarray) -> np.ndarray:
-    """Drop a last row or column so both sides are even, as yuv420p requires."""
+def even_pad(image: np.ndarray) -> np.ndarray:
+    """Add a black last row or column where a side is odd, as yuv420p requires."""
     h, w = image.shape[:2]
-    return image[: h - h % 2, : w - w % 2]
+    if h % 2 == 0 and w % 2 == 0:
+        return image
+    return np.pad(image, ((0, h % 2), (0, w % 2), (0, 0)))
 
 
 def check_target(path: str | os.PathLike[str]) -> Path:
@@ -101,18 +109,31 @@ class TimedVideoWriter:
 
     """
 
-    def __init__(self, path: str | os.PathLike[str], nominal_fps: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        nominal_fps: float = 30.0,
+        time_base: Fraction = TIME_BASE,
+        audio: av.audio.stream.AudioStream | None = None,
+    ) -> None:
         """Prepare to write ``path`` (nothing is created until the first frame).
 
         Args:
             path: Target file; its extension picks the container (see FORMATS).
             nominal_fps: The rate the source claims; only a hint for players, every frame
                 keeps its own timestamp.
+            time_base: Unit of the presentation times written (a millisecond by default;
+                1/90000 s keeps another file's container times, as MPEG counts them).
+            audio: An audio stream of another file whose packets will be copied unchanged
+                (``mux_audio``); None: no sound.
 
         """
         self.path = check_target(path)
         self.frames = 0
         self._fps = nominal_fps if nominal_fps and nominal_fps == nominal_fps else 30.0
+        self._time_base = time_base
+        self._audio_template = audio
+        self._audio: av.audio.stream.AudioStream | None = None
         self._tmp: Path | None = None
         self._container: av.container.OutputContainer | None = None
         self._stream: av.video.stream.VideoStream | None = None
@@ -133,7 +154,7 @@ class TimedVideoWriter:
     @property
     def last_time_s(self) -> float:
         """Presentation time of the last frame written, seconds (NaN before any)."""
-        return self._pts[-1] / 1000 if self._pts else float("nan")
+        return float(self._pts[-1] * self._time_base) if self._pts else float("nan")
 
     def _open(self, width: int, height: int) -> None:
         self._tmp = atomic.temporary_beside(self.path)
@@ -148,11 +169,21 @@ class TimedVideoWriter:
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
-        stream.time_base = TIME_BASE
-        stream.codec_context.time_base = TIME_BASE
+        stream.time_base = self._time_base
+        stream.codec_context.time_base = self._time_base
         stream.options = dict(X264_OPTIONS)
         self._stream = stream
         self._size = (width, height)
+        if self._audio_template is not None:
+            self._audio = self._container.add_stream_from_template(self._audio_template)
+
+    def mux_audio(self, packets: Iterable[av.Packet]) -> None:
+        """Copy audio packets of the ``audio`` stream given at creation (after a frame)."""
+        if self._container is None or self._audio is None:
+            raise RuntimeError("mux_audio needs an audio stream and a first frame")
+        for packet in packets:
+            packet.stream = self._audio
+            self._container.mux(packet)
 
     def write(self, image: np.ndarray, time_s: float) -> int:
         """Encode one BGR frame captured ``time_s`` seconds after the first.
@@ -162,10 +193,10 @@ class TimedVideoWriter:
             time_s: Capture time; frames must come in capture order.
 
         Returns:
-            The presentation time given to the frame, in milliseconds.
+            The presentation time given to the frame, in units of the time base.
 
         """
-        image = even_crop(image)
+        image = even_pad(image)
         h, w = image.shape[:2]
         if self._container is None:
             self._open(w, h)
@@ -174,11 +205,11 @@ class TimedVideoWriter:
                 f"the camera changed its picture size during recording ({self._size} -> "
                 f"{(w, h)}); record again."
             )
-        pts = next_pts(time_s, self._pts[-1] if self._pts else None)
+        pts = next_pts(time_s, self._pts[-1] if self._pts else None, self._time_base)
         self._pts.append(pts)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
         frame.pts = pts
-        frame.time_base = TIME_BASE
+        frame.time_base = self._time_base
         self._mux(self._stream.encode(frame))
         self.frames += 1
         return pts
@@ -189,7 +220,9 @@ class TimedVideoWriter:
         out = {a: b - a for a, b in zip(pts, pts[1:])}
         if final and pts:
             gaps = np.diff(pts)
-            out[pts[-1]] = int(np.median(gaps)) if len(gaps) else int(round(1000 / self._fps))
+            out[pts[-1]] = (
+                int(np.median(gaps)) if len(gaps) else int(round(1 / (self._fps * self._time_base)))
+            )
         return out
 
     def _mux(self, packets: list[av.Packet], final: bool = False) -> None:

@@ -164,13 +164,13 @@ def test_writer_keeps_irregular_capture_times(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
-def test_writer_crops_odd_sizes_to_even(tmp_path):
+def test_writer_pads_odd_sizes_to_even(tmp_path):
     target = tmp_path / "odd.mp4"
     with TimedVideoWriter(target) as writer:
         for i in range(3):
             writer.write(_frame(i, (49, 65)), i / 30)
     info = video.probe(target)
-    assert (info.width, info.height) == (64, 48)
+    assert (info.width, info.height) == (66, 50)
 
 
 def test_writer_leaves_nothing_behind_on_an_error_and_keeps_the_old_file(tmp_path):
