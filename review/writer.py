@@ -21,6 +21,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from review.errors import InputError, ReviewError
 
@@ -52,7 +53,7 @@ def next_pts(time_s: float, previous_pts: int | None) -> int:
     return pts
 
 
-def even_crop(image: np.ndarray) -> np.ndarray:
+def even_crop(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Drop a last row or column so both sides are even, as yuv420p requires."""
     h, w = image.shape[:2]
     return image[: h - h % 2, : w - w % 2]
@@ -130,7 +131,7 @@ class TimedVideoWriter:
         self._stream: av.video.stream.VideoStream | None = None
         self._size: tuple[int, int] | None = None
         self._pts: list[int] = []
-        self._pending: list[av.Packet] = []
+        self._pending: list[av.Packet[av.video.stream.VideoStream]] = []
         self.metadata: dict[str, str] = {}
 
     def __enter__(self) -> TimedVideoWriter:
@@ -166,7 +167,7 @@ class TimedVideoWriter:
         self._stream = stream
         self._size = (width, height)
 
-    def write(self, image: np.ndarray, time_s: float) -> int:
+    def write(self, image: NDArray[np.uint8], time_s: float) -> int:
         """Encode one BGR frame captured ``time_s`` seconds after the first.
 
         Args:
@@ -191,6 +192,7 @@ class TimedVideoWriter:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
         frame.pts = pts
         frame.time_base = TIME_BASE
+        assert self._stream is not None, "opened with the first frame"
         self._mux(self._stream.encode(frame))
         self.frames += 1
         return pts
@@ -204,8 +206,12 @@ class TimedVideoWriter:
             out[pts[-1]] = int(np.median(gaps)) if len(gaps) else int(round(1000 / self._fps))
         return out
 
-    def _mux(self, packets: list[av.Packet], final: bool = False) -> None:
+    def _mux(
+        self, packets: list[av.Packet[av.video.stream.VideoStream]], final: bool = False
+    ) -> None:
         """Mux packets in order once their durations are known (the next frame has come)."""
+        container = self._container
+        assert container is not None, "muxing before the first frame opened the file"
         self._pending.extend(packets)
         durations = self._durations(final)
         while self._pending:
@@ -214,7 +220,7 @@ class TimedVideoWriter:
                 if packet.pts not in durations:
                     break
                 packet.duration = durations[packet.pts]
-            self._container.mux(self._pending.pop(0))
+            container.mux(self._pending.pop(0))
 
     def close(self) -> Path | None:
         """Finish the file and move it into place.
@@ -226,6 +232,7 @@ class TimedVideoWriter:
         if self._container is None:
             return None
         try:
+            assert self._stream is not None and self._tmp is not None, "opened with the container"
             self._mux(self._stream.encode(None), final=True)
             self._container.close()
             self._container = None
