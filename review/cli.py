@@ -7,11 +7,17 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, NoReturn
 
 import click
 
 from review.errors import ReviewError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from review.history import Entry
+    from review.session import Session, Summary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,7 +44,7 @@ def _progress(
     if not enabled:
         yield None
         return
-    bars: list = []
+    bars: list[tqdm[NoReturn]] = []
 
     def factory(total: int, label: str) -> Callable[[int], None]:
         from tqdm import tqdm
@@ -71,7 +77,7 @@ def _fmt_pct(value: float | None) -> str:
     return "not judged" if value is None else f"{value:.0f}%"
 
 
-def _print_summary(summary: dict, out_dir: Path, video: Path) -> None:
+def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
     from review.plots import mmss
 
     click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
@@ -129,7 +135,7 @@ class _Group(click.Group):
         **extra: object,
     ) -> int:
         try:
-            value = super().main(args, prog_name, complete_var, False, **extra)  # type: ignore[arg-type]
+            value = super().main(args, prog_name, complete_var, False, **extra)
         except click.ClickException as err:
             hint = ""
             if isinstance(err, click.UsageError) and err.ctx is not None:
@@ -271,10 +277,10 @@ def analyse(
         _print_summary(session.summary, out, video)
 
 
-def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, object], None]:
+def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, Session], None]:
     """Writes report.html (and annotated.mp4) into the analysis' temporary folder."""
 
-    def write(tmp: Path, session: object) -> None:
+    def write(tmp: Path, session: Session) -> None:
         from review.report import write_report
 
         if annotate:
@@ -544,7 +550,7 @@ def _check_history(db: Path | None) -> None:
     history.check_writable(db)
 
 
-def _record_history(summary: dict, out: Path, db: Path | None) -> None:
+def _record_history(summary: Summary, out: Path, db: Path | None) -> None:
     from review import history
 
     try:
@@ -617,9 +623,9 @@ def compare(
     if record:
         _check_history(db)
 
-    def on_analysed(session: object, folder: Path) -> None:
+    def on_analysed(session: Session, folder: Path) -> None:
         if record:
-            _record_history(session.summary, folder, db)  # type: ignore[attr-defined]
+            _record_history(session.summary, folder, db)
 
     with _decode_warnings_reported(), _progress(not quiet) as progress:
         result = compare_report.compare_paths(
@@ -679,7 +685,7 @@ def history(db: Path | None, plot: Path | None) -> None:
         click.echo(f"Trend plot in {plot}")
 
 
-def _write_trend(items: list, plot: Path) -> None:
+def _write_trend(items: list[Entry], plot: Path) -> None:
     """Draw the trend into a temporary file beside ``plot``, then move it into place."""
     import os
     import tempfile

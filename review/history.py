@@ -24,7 +24,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -60,14 +60,15 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else default_db_path()
 
 
-def touches_per_minute(summary: dict[str, Any]) -> float | None:
+def touches_per_minute(summary: Mapping[str, Any]) -> float | None:
     """Face touches per judged minute, from a summary.json dict; None if never judged."""
     duration = summary.get("duration_s") or 0.0
     unjudged = (summary.get("not_judged_pct") or {}).get("self_touch", 100.0)
     minutes = duration * (1.0 - unjudged / 100.0) / 60.0
     if minutes <= 0:
         return None
-    return round(summary.get("self_touch_count", 0) / minutes, 2)
+    per_minute: float = round(summary.get("self_touch_count", 0) / minutes, 2)
+    return per_minute
 
 
 # Schema and migrations ---------------------------------------------------------------------
@@ -86,7 +87,7 @@ def _v1(conn: sqlite3.Connection) -> None:
 
 
 #: Figure columns added in version 2, read from a summary: name -> (SQL type, getter).
-_FIGURES: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
+_FIGURES: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
     "duration_s": ("REAL", lambda s: s.get("duration_s")),
     "eye_contact_pct": ("REAL", lambda s: s.get("eye_contact_pct")),
     "slumped_pct": ("REAL", lambda s: s.get("slumped_pct")),
@@ -114,7 +115,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _figure_values(summary: dict[str, Any]) -> list[Any]:
+def _figure_values(summary: Mapping[str, Any]) -> list[Any]:
     return [get(summary) for _sql, get in _FIGURES.values()]
 
 
@@ -264,7 +265,7 @@ def check_writable(db: str | os.PathLike[str] | None = None) -> None:
 
 
 def record(
-    summary: dict[str, Any],
+    summary: Mapping[str, Any],
     results_dir: str | os.PathLike[str] | None = None,
     db: str | os.PathLike[str] | None = None,
     recorded_at: datetime | None = None,
@@ -306,7 +307,9 @@ def record(
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return int(cursor.lastrowid)
+    row_id = cursor.lastrowid
+    assert row_id is not None, "an INSERT gives the row's id"
+    return int(row_id)
 
 
 @dataclass(frozen=True)

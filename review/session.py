@@ -16,14 +16,18 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review.events import Event, frame_durations, percent_of_known, to_events
 from review.landmarks import Landmarks
 from review.reference import Reference
 from review.video import RecordingId
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: Per-frame habit columns and the name of the habit their events stand for.
 HABITS = {
@@ -59,6 +63,33 @@ BINARY_COLUMNS = frozenset({"person", "shoulders_in_view", "hands_away", *HABITS
 HABIT_EVENTS = tuple(HABITS.values())
 
 
+class Summary(TypedDict):
+    """``Session.summary``: what summary.json holds (schema ``review.store.SUMMARY_SCHEMA``).
+
+    Percentages are of the judged time, rounded to 0.1, None when never judged.
+    """
+
+    schema_version: int
+    video: str
+    recording: dict[str, object] | None
+    duration_s: float
+    frame_size: list[int]
+    fps: float | None
+    frames_analysed: int
+    mediapipe_frames: int | None
+    people_max: int | None
+    person_visible_pct: float | None
+    eye_contact_pct: float | None
+    slumped_pct: float | None
+    fidgeting_pct: float | None
+    self_touch_pct: float | None
+    self_touch_count: int
+    not_judged_pct: dict[str, float]
+    events: list[dict[str, str | float]]
+    reference: dict[str, str | float | None]
+    notes: list[str]
+
+
 @dataclass
 class Session:
     """The analysis of one recording.
@@ -81,8 +112,8 @@ class Session:
     """
 
     video: str
-    time_s: np.ndarray
-    columns: dict[str, np.ndarray]
+    time_s: NDArray[np.float64]
+    columns: dict[str, NDArray[np.float64]]
     events: list[Event]
     reference: Reference
     frame_size: tuple[int, int]
@@ -99,8 +130,8 @@ class Session:
         video: str,
         landmarks: Landmarks,
         fps: float,
-        measures: dict[str, np.ndarray],
-        states: dict[str, np.ndarray],
+        measures: dict[str, NDArray[np.float64]],
+        states: dict[str, NDArray[np.float64]],
         events: list[Event],
         reference: Reference,
     ) -> Session:
@@ -167,7 +198,7 @@ class Session:
         return notes
 
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """The summary written to summary.json."""
 
         def pct(column: str) -> float | None:
@@ -225,8 +256,8 @@ class Session:
     def save(
         self,
         out_dir: str | os.PathLike[str],
-        extra: Any = None,
-        protect: Any = (),
+        extra: Callable[[Path, Session], None] | None = None,
+        protect: Iterable[str | os.PathLike[str]] = (),
     ) -> Path:
         """Write frames.csv, summary.json, timeline.png and landmarks.npz into ``out_dir``.
 
@@ -268,7 +299,9 @@ class Session:
         return store.load(out_dir)
 
 
-def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Event]:
+def habit_events(
+    states: dict[str, NDArray[np.float64]], time_s: NDArray[np.float64]
+) -> list[Event]:
     """Events of every habit from the per-frame habit states, in time order."""
     found: list[Event] = []
     for column, habit in HABITS.items():
