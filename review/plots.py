@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -13,8 +13,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from matplotlib.axes import Axes
+
+    from review.compare import HabitComparison
+    from review.history import Entry
     from review.session import Session
 
 #: Lanes from top to bottom: (habit column, label, colour). Okabe-Ito colours (colour-blind safe).
@@ -55,7 +62,9 @@ def titled(prefix: str, name: str) -> str:
     return f"{prefix}: {name}" if name and drawable(name) else prefix
 
 
-def _spans(mask: np.ndarray, time_s: np.ndarray, end_s: float) -> list[tuple[float, float]]:
+def _spans(
+    mask: NDArray[np.bool_], time_s: NDArray[np.float64], end_s: float
+) -> list[tuple[float, float]]:
     """Time spans (start, end) covered by runs of True, each frame lasting to the next."""
     from review.events import runs
 
@@ -63,7 +72,7 @@ def _spans(mask: np.ndarray, time_s: np.ndarray, end_s: float) -> list[tuple[flo
     return [(float(edges[a]), float(edges[b + 1])) for a, b in runs(mask)]
 
 
-def draw_timeline(ax: plt.Axes, session: Session, title: str | None = None) -> None:
+def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
     """Draw the habit lanes of one session on ``ax``."""
     t = session.time_s
     end = float(t[0] + session.duration_s) if len(t) else 1.0
@@ -123,7 +132,7 @@ def legend_handles() -> list[Patch]:
     ]
 
 
-def draw_habit_bars(ax: plt.Axes, habit: dict) -> None:
+def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
     """Draw one habit's before/after bars (a ``comparison["habits"]`` entry) on ``ax``."""
     values = [habit["before"], habit["after"]]
     heights = [0.0 if v is None else float(v) for v in values]
@@ -163,7 +172,7 @@ def draw_habit_bars(ax: plt.Axes, habit: dict) -> None:
 
 
 def comparison_figure(
-    before: Session, after: Session, comparison: dict, path: str | os.PathLike[str]
+    before: Session, after: Session, comparison: Mapping[str, Any], path: str | os.PathLike[str]
 ) -> None:
     """Write one figure: before/after bars per habit above the two timelines, aligned in time.
 
@@ -212,7 +221,7 @@ TREND_PANELS = [
 ]
 
 
-def history_trend(items: list, path: str | os.PathLike[str]) -> None:
+def history_trend(items: list[Entry], path: str | os.PathLike[str]) -> None:
     """Write each habit's figure over the recorded sessions (``review.history.Entry`` list).
 
     Sessions are numbered in the order analysed; a habit not judged in a session leaves a gap.
