@@ -49,7 +49,7 @@ def head_region(lm: Landmarks) -> NDArray[np.float64]:
     """
     box = face_box_px(lm)
     width, height = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
-    region = np.stack(
+    region: NDArray[np.float64] = np.stack(
         [
             box[:, 0] - SIDE_MARGIN * width,
             box[:, 1] - TOP_MARGIN * height,
@@ -99,7 +99,8 @@ def hand_points_on_head(lm: Landmarks) -> NDArray[np.int_]:
         pose_count = (_inside(pts, region) & vis).sum(axis=1) * (21 / 4)
         no_hand = np.isnan(hands[:, k, 0, 0])
         counts[no_hand, k] = np.maximum(counts[no_hand, k], pose_count[no_hand].astype(int))
-    return counts.max(axis=1) if len(counts) else np.zeros(0, dtype=int)
+    most: NDArray[np.int_] = counts.max(axis=1) if len(counts) else np.zeros(0, dtype=int)
+    return most
 
 
 def hands_seen_away(lm: Landmarks) -> NDArray[np.bool_]:
