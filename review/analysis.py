@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import fidget, gaze, glance, person, pipeline, slump, touch, video
 from review.events import frame_durations
@@ -20,7 +21,7 @@ from review.session import Session, habit_events
 _HAND_AT_HEAD = touch.MIN_HAND_POINTS
 
 
-def measure(lm: Landmarks) -> dict[str, np.ndarray]:
+def measure(lm: Landmarks) -> dict[str, NDArray[np.float64]]:
     """Per-frame measures the detectors decide on; NaN where no person is in view.
 
     Returns:
@@ -35,7 +36,7 @@ def measure(lm: Landmarks) -> dict[str, np.ndarray]:
     present = person.person_present(face_found(lm), pose_found(lm), hand_points >= _HAND_AT_HEAD, t)
     absent = ~present
 
-    def masked(values: np.ndarray) -> np.ndarray:
+    def masked(values: NDArray[np.generic]) -> NDArray[np.float64]:
         out = np.asarray(values, dtype=float).copy()
         out[absent] = np.nan
         return out
@@ -64,7 +65,7 @@ def measure(lm: Landmarks) -> dict[str, np.ndarray]:
 
 
 def reference_from(
-    measures: dict[str, np.ndarray],
+    measures: dict[str, NDArray[np.float64]],
     source: str = "session",
     calibration_video: str | None = None,
 ) -> Reference:
@@ -88,12 +89,12 @@ def _ref(value: float | None) -> float:
 
 
 def decide(
-    measures: dict[str, np.ndarray],
-    time_s: np.ndarray,
+    measures: dict[str, NDArray[np.float64]],
+    time_s: NDArray[np.float64],
     reference: Reference,
-    unjudged_movement: np.ndarray | None = None,
+    unjudged_movement: NDArray[np.bool_] | None = None,
     frame_height: int = 0,
-) -> dict[str, np.ndarray]:
+) -> dict[str, NDArray[np.float64]]:
     """Per-frame habit states (1.0, 0.0, NaN unknown) and their scores.
 
     ``frame_height`` (pixels) turns the head's height in the frame into shoulder widths for
@@ -155,7 +156,7 @@ def analyse_landmarks(
     reference: Reference | None = None,
     video_path: str = "",
     fps: float = float("nan"),
-    unjudged_movement: np.ndarray | None = None,
+    unjudged_movement: NDArray[np.bool_] | None = None,
 ) -> Session:
     """Analyse landmarks already extracted from a recording (no video needed)."""
     measures = measure(lm)
@@ -226,7 +227,13 @@ def landmarks_of(
     return lm, info
 
 
-def _read(path, progress, sample_hz, workers, with_glance):
+def _read(
+    path: str | os.PathLike[str],
+    progress: ProgressFactory | None,
+    sample_hz: float | None,
+    workers: int | None,
+    with_glance: bool,
+) -> tuple[Landmarks, video.VideoInfo, glance.Glance | None]:
     info = video.probe(path)
     update = progress(info.frame_count, Path(path).name) if progress else None
     lm, look = pipeline.read_recording(

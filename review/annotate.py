@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from review import fidget, touch
 from review.errors import ReviewError
@@ -28,6 +29,11 @@ from review.landmarks import FacePoint as F
 from review.landmarks import PoseLandmark as P
 from review.session import Session
 from review.timefmt import mmss
+
+if TYPE_CHECKING:
+    import av
+
+    _AudioPacket = av.Packet[av.audio.stream.AudioStream]
 
 #: Okabe-Ito colours of the habits (as in the timeline), by habit column.
 HABIT_COLOURS = {h.column: h.colour for h in HABITS}
@@ -101,17 +107,17 @@ class FrameMarks:
 
     time_s: float
     person: bool
-    pose: np.ndarray
-    face_box: np.ndarray
-    hands: np.ndarray
-    eyes: np.ndarray
+    pose: NDArray[np.float64]
+    face_box: NDArray[np.float64]
+    hands: NDArray[np.float64]
+    eyes: NDArray[np.float64]
     face_width: float
-    gaze_deg: np.ndarray
+    gaze_deg: NDArray[np.float64]
     states: dict[str, float]
     upright_nose_y: float
-    torso_track: np.ndarray
-    hand_tracks: np.ndarray
-    head_region: np.ndarray
+    torso_track: NDArray[np.float64]
+    hand_tracks: NDArray[np.float64]
+    head_region: NDArray[np.float64]
 
 
 class Overlay:
@@ -206,18 +212,24 @@ WHITE, DARK = (255, 255, 255), (30, 30, 30)
 class _Canvas:
     """Drawing in normalised coordinates on a BGR image, lines outlined for contrast."""
 
-    def __init__(self, image: np.ndarray) -> None:
+    def __init__(self, image: NDArray[np.uint8]) -> None:
         self.image = image
         self.h, self.w = image.shape[:2]
         self.scale = min(self.w, self.h) / 360  # sizes are given for a 360-pixel-high frame
         self.unit = max(1, round(self.scale))  # line thickness unit, whole pixels
 
-    def px(self, xy: np.ndarray) -> tuple[int, int] | None:
+    def px(self, xy: NDArray[np.float64]) -> tuple[int, int] | None:
         if np.isnan(xy[0]) or np.isnan(xy[1]):
             return None
         return int(round(xy[0] * self.w)), int(round(xy[1] * self.h))
 
-    def line(self, a: np.ndarray, b: np.ndarray, colour: tuple, width: int = 2) -> None:
+    def line(
+        self,
+        a: NDArray[np.float64],
+        b: NDArray[np.float64],
+        colour: tuple[int, int, int],
+        width: int = 2,
+    ) -> None:
         pa, pb = self.px(a), self.px(b)
         if pa is None or pb is None:
             return
@@ -225,7 +237,13 @@ class _Canvas:
         cv2.line(self.image, pa, pb, DARK, t + 2 * self.unit, cv2.LINE_AA)
         cv2.line(self.image, pa, pb, colour, t, cv2.LINE_AA)
 
-    def dashed(self, a: np.ndarray, b: np.ndarray, colour: tuple, width: int = 1) -> None:
+    def dashed(
+        self,
+        a: NDArray[np.float64],
+        b: NDArray[np.float64],
+        colour: tuple[int, int, int],
+        width: int = 1,
+    ) -> None:
         pa, pb = self.px(a), self.px(b)
         if pa is None or pb is None:
             return
@@ -237,18 +255,20 @@ class _Canvas:
             p1 = np.asarray(a) + (np.asarray(b) - np.asarray(a)) * f1
             self.line(p0, p1, colour, width)
 
-    def dot(self, xy: np.ndarray, colour: tuple, radius: int = 2) -> None:
+    def dot(self, xy: NDArray[np.float64], colour: tuple[int, int, int], radius: int = 2) -> None:
         p = self.px(xy)
         if p is None:
             return
         cv2.circle(self.image, p, (radius + 1) * self.unit, DARK, -1, cv2.LINE_AA)
         cv2.circle(self.image, p, radius * self.unit, colour, -1, cv2.LINE_AA)
 
-    def polyline(self, points: np.ndarray, colour: tuple, width: int = 2) -> None:
+    def polyline(
+        self, points: NDArray[np.float64], colour: tuple[int, int, int], width: int = 2
+    ) -> None:
         for a, b in zip(points[:-1], points[1:]):
             self.line(a, b, colour, width)
 
-    def label(self, xy: np.ndarray, text: str, colour: str, scale: float = 0.45) -> None:
+    def label(self, xy: NDArray[np.float64], text: str, colour: str, scale: float = 0.45) -> None:
         """A filled tag with text; ``xy`` is its top-left corner (normalised)."""
         p = self.px(xy)
         if p is None:
@@ -273,11 +293,11 @@ class _Canvas:
         )
 
 
-def _visible(pose: np.ndarray, point: int) -> bool:
+def _visible(pose: NDArray[np.float64], point: int) -> bool:
     return bool(np.nan_to_num(pose[point, 3]) >= MIN_VISIBILITY)
 
 
-def _draw_skeleton(c: _Canvas, m: FrameMarks, colour: tuple) -> None:
+def _draw_skeleton(c: _Canvas, m: FrameMarks, colour: tuple[int, int, int]) -> None:
     for a, b in POSE_SEGMENTS:
         if _visible(m.pose, a) and _visible(m.pose, b):
             c.line(m.pose[a, :2], m.pose[b, :2], colour, 1)
@@ -285,12 +305,14 @@ def _draw_skeleton(c: _Canvas, m: FrameMarks, colour: tuple) -> None:
         _draw_hand(c, hand, colour, 1)
 
 
-def _draw_hand(c: _Canvas, hand: np.ndarray, colour: tuple, width: int) -> None:
+def _draw_hand(
+    c: _Canvas, hand: NDArray[np.float64], colour: tuple[int, int, int], width: int
+) -> None:
     for chain in HAND_CHAINS:
         c.polyline(hand[list(chain), :2], colour, width)
 
 
-def _draw_face_box(c: _Canvas, m: FrameMarks, colour: tuple) -> None:
+def _draw_face_box(c: _Canvas, m: FrameMarks, colour: tuple[int, int, int]) -> None:
     x0, y0, x1, y1 = m.face_box
     if np.isnan(x0):
         return
@@ -399,7 +421,7 @@ def _draw_flags(c: _Canvas, m: FrameMarks) -> None:
     gap = int(round(10 * c.scale))
     x, y = int(round(6 * c.scale)), strip - int(round(7 * c.scale))
 
-    def text(s: str, colour: tuple) -> int:
+    def text(s: str, colour: tuple[int, int, int]) -> int:
         cv2.putText(c.image, s, (x, y), font, scale, colour, thick, cv2.LINE_AA)
         return cv2.getTextSize(s, font, scale, thick)[0][0]
 
@@ -426,8 +448,8 @@ def _draw_flags(c: _Canvas, m: FrameMarks) -> None:
 
 
 def draw(
-    image: np.ndarray, marks: FrameMarks, focus: str | None = None, flags: bool = True
-) -> np.ndarray:
+    image: NDArray[np.uint8], marks: FrameMarks, focus: str | None = None, flags: bool = True
+) -> NDArray[np.uint8]:
     """Draw one frame's marks on a copy of ``image``.
 
     Without ``focus``, everything is drawn and a habit's own marks are highlighted while it
@@ -485,23 +507,27 @@ class _AudioCopy:
             s for s in self.container.streams.audio if s.codec_context.name in COPY_AUDIO_CODECS
         ]
         self.stream = audio[0] if audio else None
-        self._offset = round(start_s / self.stream.time_base) if self.stream is not None else 0
+        self._offset = 0
+        if self.stream is not None:
+            assert self.stream.time_base is not None, "FFmpeg gives every stream a time base"
+            self._offset = round(start_s / self.stream.time_base)
         self._packets = self.container.demux(self.stream) if self.stream is not None else iter(())
-        self._next: object | None = None
+        self._next: _AudioPacket | None = None
 
-    def until(self, time_s: float) -> Iterator:
+    def until(self, time_s: float) -> Iterator[_AudioPacket]:
         """Packets (re-timed) starting before ``time_s``, seconds from the first video frame."""
         while True:
             if self._next is None:
                 self._next = self._read()
                 if self._next is None:
                     return
+            assert self._next.pts is not None, "_read keeps only packets with a time"
             if float(self._next.pts * self._next.time_base) >= time_s:
                 return
             packet, self._next = self._next, None
             yield packet
 
-    def _read(self) -> object | None:
+    def _read(self) -> _AudioPacket | None:
         for packet in self._packets:
             if packet.pts is None or packet.dts is None or packet.pts < self._offset:
                 continue

@@ -5,13 +5,19 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
 from review.errors import ReviewError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from review.history import Entry
+    from review.session import Session, Summary
 
 
 class _Stderr:
@@ -36,7 +42,7 @@ def _progress(
     if not enabled:
         yield None
         return
-    bars: list = []
+    bars: list[tqdm[NoReturn]] = []
 
     def factory(total: int, label: str) -> Callable[[int], None]:
         from tqdm import tqdm
@@ -69,17 +75,18 @@ def _fmt_pct(value: float | None) -> str:
     return "not judged" if value is None else f"{value:.0f}%"
 
 
-def _print_summary(summary: dict, out_dir: Path, video: Path) -> None:
+def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
     from review.habits import HABITS
     from review.timefmt import mmss
 
     click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
     click.echo(f"  person in view   {_fmt_pct(summary['person_visible_pct'])}")
+    figures: Mapping[str, Any] = summary  # the habits' keys, named by review.habits
     for h in HABITS:
         if h.kind == "percent":
-            click.echo(f"  {h.name.lower():<16} {_fmt_pct(summary[f'{h.column}_pct'])} of the time")
+            click.echo(f"  {h.name.lower():<16} {_fmt_pct(figures[f'{h.column}_pct'])} of the time")
         else:
-            click.echo(f"  {h.name.lower():<16} {summary[f'{h.column}_count']} time(s)")
+            click.echo(f"  {h.name.lower():<16} {figures[f'{h.column}_count']} time(s)")
     for note in summary.get("notes", []):
         click.echo(f"  note: {note}")
     click.echo(f"Results in {out_dir}/")
@@ -129,7 +136,7 @@ class _Group(click.Group):
         **extra: object,
     ) -> int:
         try:
-            value = super().main(args, prog_name, complete_var, False, **extra)  # type: ignore[arg-type]
+            value = super().main(args, prog_name, complete_var, False, **extra)
         except click.ClickException as err:
             hint = ""
             if isinstance(err, click.UsageError) and err.ctx is not None:
@@ -271,10 +278,10 @@ def analyse(
         _print_summary(session.summary, out, video)
 
 
-def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, object], None]:
+def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, Session], None]:
     """Writes report.html (and annotated.mp4) into the analysis' temporary folder."""
 
-    def write(tmp: Path, session: object) -> None:
+    def write(tmp: Path, session: Session) -> None:
         from review.report import write_report
 
         if annotate:
@@ -544,7 +551,7 @@ def _check_history(db: Path | None) -> None:
     history.check_writable(db)
 
 
-def _record_history(summary: dict, out: Path, db: Path | None) -> None:
+def _record_history(summary: Summary, out: Path, db: Path | None) -> None:
     from review import history
 
     try:
@@ -617,9 +624,9 @@ def compare(
     if record:
         _check_history(db)
 
-    def on_analysed(session: object, folder: Path) -> None:
+    def on_analysed(session: Session, folder: Path) -> None:
         if record:
-            _record_history(session.summary, folder, db)  # type: ignore[attr-defined]
+            _record_history(session.summary, folder, db)
 
     with _decode_warnings_reported(), _progress(not quiet) as progress:
         result = compare_report.compare_paths(
@@ -679,7 +686,7 @@ def history(db: Path | None, plot: Path | None) -> None:
         click.echo(f"Trend plot in {plot}")
 
 
-def _write_trend(items: list, plot: Path) -> None:
+def _write_trend(items: list[Entry], plot: Path) -> None:
     """Draw the trend into a temporary file beside ``plot``, then move it into place."""
     from review import atomic
     from review.errors import InputError

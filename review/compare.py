@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review.events import frame_durations, runs
 from review.habits import HABITS
@@ -78,7 +79,7 @@ HABIT_RULES: dict[str, HabitRule] = {
 }
 
 
-def _onsets(state: np.ndarray) -> np.ndarray:
+def _onsets(state: NDArray[np.float64]) -> NDArray[np.float64]:
     """1.0 on the first frame of each run of 1.0 (as review.events.to_events counts them)."""
     on = np.nan_to_num(state, nan=0.0) == 1.0
     out = np.zeros(len(state))
@@ -87,7 +88,9 @@ def _onsets(state: np.ndarray) -> np.ndarray:
     return out
 
 
-def frame_terms(state: np.ndarray, time_s: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+def frame_terms(
+    state: NDArray[np.float64], time_s: NDArray[np.float64], kind: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per-frame numerator and denominator whose sums give a habit figure.
 
     Args:
@@ -112,7 +115,7 @@ def frame_terms(state: np.ndarray, time_s: np.ndarray, kind: str) -> tuple[np.nd
     raise ValueError(f"frame_terms: expected kind 'percent' or 'per_minute', got {kind!r}")
 
 
-def figure(state: np.ndarray, time_s: np.ndarray, kind: str) -> float | None:
+def figure(state: NDArray[np.float64], time_s: NDArray[np.float64], kind: str) -> float | None:
     """A session's figure for one habit (percent of judged time, or episodes per minute).
 
     Returns:
@@ -124,7 +127,7 @@ def figure(state: np.ndarray, time_s: np.ndarray, kind: str) -> float | None:
     return None if total <= 0 else float(np.sum(num) / total)
 
 
-def mean_run_s(state: np.ndarray, time_s: np.ndarray) -> float | None:
+def mean_run_s(state: NDArray[np.float64], time_s: NDArray[np.float64]) -> float | None:
     """Mean length (s) of the stretches of constant judged state (on or off); None if none."""
     state = np.asarray(state, dtype=float)
     w = frame_durations(np.asarray(time_s, dtype=float))
@@ -145,8 +148,8 @@ def block_length_s(before: Session, after: Session, column: str) -> float:
 
 
 def window_sums(
-    num: np.ndarray, den: np.ndarray, time_s: np.ndarray, block_s: float
-) -> tuple[np.ndarray, np.ndarray]:
+    num: NDArray[np.float64], den: NDArray[np.float64], time_s: NDArray[np.float64], block_s: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Sum per-frame terms over consecutive windows of ``block_s`` seconds.
 
     Returns:
@@ -157,12 +160,16 @@ def window_sums(
     if len(t) == 0:
         return np.zeros(0), np.zeros(0)
     index = np.floor((t - t[0]) / block_s).astype(int)
-    return np.bincount(index, weights=num), np.bincount(index, weights=den)
+    # numpy's stubs give bincount an integer result; with weights it is float64.
+    return np.bincount(index, weights=num), np.bincount(index, weights=den)  # type: ignore[return-value]
 
 
 def bootstrap_figures(
-    num: np.ndarray, den: np.ndarray, rng: np.random.Generator, resamples: int = RESAMPLES
-) -> np.ndarray:
+    num: NDArray[np.float64],
+    den: NDArray[np.float64],
+    rng: np.random.Generator,
+    resamples: int = RESAMPLES,
+) -> NDArray[np.float64]:
     """The figure recomputed from windows drawn with replacement.
 
     Args:
@@ -182,8 +189,8 @@ def bootstrap_figures(
 
 
 def change_interval(
-    before: tuple[np.ndarray, np.ndarray],
-    after: tuple[np.ndarray, np.ndarray],
+    before: tuple[NDArray[np.float64], NDArray[np.float64]],
+    after: tuple[NDArray[np.float64], NDArray[np.float64]],
     rng: np.random.Generator,
     resamples: int = RESAMPLES,
     confidence: float = CONFIDENCE,
@@ -248,13 +255,29 @@ def _round(value: float | None, kind: str) -> float | None:
     return round(value, 1 if kind == "percent" else 2) + 0.0  # + 0.0: no "-0.0"
 
 
+class HabitComparison(TypedDict):
+    """One habit compared (``compare_habit``), as in comparison.json's ``habits``."""
+
+    label: str
+    unit: str
+    better_when: str
+    before: float | None
+    after: float | None
+    change: float | None
+    interval: list[float | None] | None
+    min_meaningful: float
+    block_s: float
+    verdict: str
+    reason: str
+
+
 def compare_habit(
     before: Session,
     after: Session,
     rule: HabitRule,
     rng: np.random.Generator,
     resamples: int = RESAMPLES,
-) -> dict[str, Any]:
+) -> HabitComparison:
     """Compare one habit between two sessions (see the module docstring).
 
     Returns:

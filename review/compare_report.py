@@ -73,6 +73,7 @@ def keyframes(
     """
     from review import report
     from review.keyframes import FramesUnavailable, choose_moments
+    from review.verdicts import span_text
 
     moments = choose_moments(session, per_habit=KEYFRAMES_PER_HABIT)
     if not moments:
@@ -92,7 +93,7 @@ def keyframes(
     for still in made:
         m = still.moment
         what = BY_COLUMN[m.column].problem
-        caption = f"{what} at {mmss(m.time_s)}: the longest, {report.span_text(m.event)}"
+        caption = f"{what} at {mmss(m.time_s)}: the longest, {span_text(m.event)}"
         out.append(KeyFrame(side, m.column, m.time_s, caption, still.jpeg))
     return out, None
 

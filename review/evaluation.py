@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import habits
 from review.errors import InputError
@@ -123,7 +124,9 @@ class Evaluation:
         }
 
 
-def segment_mask(time_s: np.ndarray, segments: Iterable[Sequence[float]]) -> np.ndarray:
+def segment_mask(
+    time_s: NDArray[np.float64], segments: Iterable[Sequence[float]]
+) -> NDArray[np.bool_]:
     """(T,) bool: frames whose time falls in any [start, end] segment."""
     mask = np.zeros(len(time_s), dtype=bool)
     for start, end in segments:
@@ -132,7 +135,11 @@ def segment_mask(time_s: np.ndarray, segments: Iterable[Sequence[float]]) -> np.
 
 
 def agreement(
-    clip: str, habit: str, predicted: np.ndarray, time_s: np.ndarray, labels: dict
+    clip: str,
+    habit: str,
+    predicted: NDArray[np.float64],
+    time_s: NDArray[np.float64],
+    labels: Mapping[str, list[list[float]]],
 ) -> Agreement:
     """Compare one habit's per-frame states (1.0 / 0.0 / NaN) with its labelled segments."""
     yes = segment_mask(time_s, labels.get("yes", []))
@@ -140,7 +147,7 @@ def agreement(
     if np.any(yes & no):
         raise InputError(f"{clip}: {habit} has frames labelled both yes and no.")
 
-    def share(mask: np.ndarray, value: float) -> float | None:
+    def share(mask: NDArray[np.bool_], value: float) -> float | None:
         return float(np.mean(predicted[mask] == value)) if mask.any() else None
 
     return Agreement(
@@ -263,7 +270,25 @@ def evaluate_files(
 # Summaries ---------------------------------------------------------------------------------
 
 
-def summarise(results: Sequence[Agreement], habit: str) -> dict[str, Any]:
+class Stats(TypedDict):
+    """Balanced accuracy over some clips (``summarise``)."""
+
+    clips: int
+    macro: float | None
+    worst: float | None
+    worst_clip: str | None
+
+
+class DetectorSummary(Stats):
+    """One detector over every clip, and held out / tuned apart (``summarise``)."""
+
+    yes_frames: int
+    no_frames: int
+    held_out: Stats
+    tuned: Stats
+
+
+def summarise(results: Sequence[Agreement], habit: str) -> DetectorSummary:
     """Macro (mean over clips) and worst balanced accuracy of one detector, all and held out.
 
     Returns:
@@ -274,7 +299,7 @@ def summarise(results: Sequence[Agreement], habit: str) -> dict[str, Any]:
     """
     mine = [r for r in results if r.habit == habit and r.balanced_accuracy is not None]
 
-    def stats(rows: list[Agreement]) -> dict[str, Any]:
+    def stats(rows: list[Agreement]) -> Stats:
         accs = [r.balanced_accuracy for r in rows if r.balanced_accuracy is not None]
         if not accs:
             return {"clips": 0, "macro": None, "worst": None, "worst_clip": None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 UNKNOWN = np.nan
 
@@ -33,12 +34,12 @@ class Event:
         """Length in seconds."""
         return self.end_s - self.start_s
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | float]:
         """JSON-ready form."""
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
-def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
+def hysteresis(score: NDArray[np.float64], on: float, off: float) -> NDArray[np.float64]:
     """Threshold a score with two levels so that noise near one level does not flicker.
 
     A frame turns the state on when ``score >= on`` and it stays on until ``score < off``.
@@ -69,7 +70,7 @@ def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
     return out
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     """Index runs where ``mask`` is true, as (first, last) inclusive pairs."""
     m = np.asarray(mask, dtype=bool).astype(np.int8)
     if m.size == 0:
@@ -81,8 +82,8 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def debounce(
-    state: np.ndarray, time_s: np.ndarray, min_on_s: float, min_off_s: float
-) -> np.ndarray:
+    state: NDArray[np.float64], time_s: NDArray[np.float64], min_on_s: float, min_off_s: float
+) -> NDArray[np.float64]:
     """Remove flickers: short "off" gaps inside a habit are filled, then short "on" runs dropped.
 
     Unknown frames (NaN) are kept unknown and split runs.
@@ -110,7 +111,7 @@ def debounce(
     return out
 
 
-def span_s(time_s: np.ndarray, first: int, last: int) -> float:
+def span_s(time_s: NDArray[np.float64], first: int, last: int) -> float:
     """Time covered by frames first..last, counting the last frame's own duration."""
     if last + 1 < len(time_s):
         return float(time_s[last + 1] - time_s[first])
@@ -118,7 +119,7 @@ def span_s(time_s: np.ndarray, first: int, last: int) -> float:
     return float(time_s[last] - time_s[first]) + step
 
 
-def to_events(habit: str, state: np.ndarray, time_s: np.ndarray) -> list[Event]:
+def to_events(habit: str, state: NDArray[np.float64], time_s: NDArray[np.float64]) -> list[Event]:
     """Each run of "on" frames as an Event (start and end are frame times)."""
     return [
         Event(habit, float(time_s[first]), float(time_s[last]))
@@ -126,7 +127,7 @@ def to_events(habit: str, state: np.ndarray, time_s: np.ndarray) -> list[Event]:
     ]
 
 
-def frame_durations(time_s: np.ndarray) -> np.ndarray:
+def frame_durations(time_s: NDArray[np.float64]) -> NDArray[np.float64]:
     """How long each frame is shown (s): the gap to the next frame; the last gets the median."""
     t = np.asarray(time_s, dtype=float)
     if len(t) == 0:
@@ -137,7 +138,7 @@ def frame_durations(time_s: np.ndarray) -> np.ndarray:
     return np.append(gaps, np.median(gaps))
 
 
-def percent_of_known(state: np.ndarray, time_s: np.ndarray) -> float | None:
+def percent_of_known(state: NDArray[np.float64], time_s: NDArray[np.float64]) -> float | None:
     """Share (percent) of the judged time in which the state is on; None if nothing was judged.
 
     Frames are weighted by how long they are shown, so variable frame rate does not bias it.

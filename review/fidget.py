@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import events
 from review.geometry import hands_px, head_point, pose_px
@@ -68,7 +69,7 @@ MIN_HAND_TURNS = 6
 MIN_FIDGET_S = 1.0
 
 
-def turning_points(x: np.ndarray, min_swing: float) -> np.ndarray:
+def turning_points(x: NDArray[np.float64], min_swing: float) -> NDArray[np.bool_]:
     """(T,) bool: frames where a 1-D signal turns back after moving at least ``min_swing``.
 
     A zig-zag filter: the signal must retreat by ``min_swing`` from its running extreme for
@@ -107,7 +108,9 @@ def turning_points(x: np.ndarray, min_swing: float) -> np.ndarray:
     return turns
 
 
-def still_noise(x: np.ndarray, time_s: np.ndarray, window_s: float = NOISE_WINDOW_S) -> float:
+def still_noise(
+    x: NDArray[np.float64], time_s: NDArray[np.float64], window_s: float = NOISE_WINDOW_S
+) -> float:
     """A track's landmark noise: its spread in the recording's stillest stretches.
 
     In windows of ``window_s`` (overlapping by half), the standard deviation about a straight
@@ -140,7 +143,9 @@ def swing_threshold(noise: float) -> float:
     return min(MAX_SWING, max(MIN_SWING, NOISE_SWINGS * noise))
 
 
-def bursts(flags: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> list[np.ndarray]:
+def bursts(
+    flags: NDArray[np.bool_], time_s: NDArray[np.float64], max_gap_s: float
+) -> list[NDArray[np.intp]]:
     """Runs of turning points of one oscillation (frame indices of the turns).
 
     Turns belong together when each comes at most ``max_gap_s`` after the one before, and
@@ -163,11 +168,11 @@ def bursts(flags: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> list[np.n
 
 
 def turns_spanning(
-    flags: np.ndarray,
-    time_s: np.ndarray,
+    flags: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
     window_s: float,
     max_gap_s: float = math.inf,
-) -> np.ndarray:
+) -> NDArray[np.int64]:
     """(T,) per frame, the most turning points of one burst that enclose the frame.
 
     A burst is a run of turns each at most ``max_gap_s`` after the one before (a back-and-forth
@@ -209,7 +214,7 @@ def body_scale(lm: Landmarks) -> float:
     return float(2.2 * np.median(face_w)) if len(face_w) else float("nan")
 
 
-def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
+def movement_tracks(lm: Landmarks, scale: float) -> dict[str, NDArray[np.float64]]:
     """1-D position tracks in shoulder widths: torso x and y, and each hand's x and y.
 
     The torso is the middle of the shoulder line (NaN where the shoulders are not in view);
@@ -232,7 +237,9 @@ def movement_tracks(lm: Landmarks, scale: float) -> dict[str, np.ndarray]:
     }
 
 
-def smooth(x: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
+def smooth(
+    x: NDArray[np.float64], time_s: NDArray[np.float64], window_s: float
+) -> NDArray[np.float64]:
     """Centred running mean over ``window_s`` seconds; NaN samples are left out, NaN stays NaN."""
     x = np.asarray(x, dtype=float)
     known = ~np.isnan(x)
@@ -247,8 +254,10 @@ def smooth(x: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
 
 
 def fidget_turns(
-    tracks: dict[str, np.ndarray], time_s: np.ndarray, analysed: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    tracks: dict[str, NDArray[np.float64]],
+    time_s: NDArray[np.float64],
+    analysed: NDArray[np.bool_] | None = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Turning points per window for the torso and for the hands.
 
     Each track's smallest swing follows its own noise (``still_noise``, measured on the
@@ -262,7 +271,7 @@ def fidget_turns(
     """
     seen = np.ones(len(time_s), dtype=bool) if analysed is None else np.asarray(analysed, bool)
 
-    def turns(name: str) -> np.ndarray:
+    def turns(name: str) -> NDArray[np.int64]:
         track = smooth(tracks[name], time_s, SMOOTH_S)
         noise = still_noise(track[seen], time_s[seen])
         flags = turning_points(track, swing_threshold(noise))
@@ -276,8 +285,11 @@ def fidget_turns(
 
 
 def fidgeting_state(
-    torso_turns: np.ndarray, hand_turns: np.ndarray, judged: np.ndarray, time_s: np.ndarray
-) -> np.ndarray:
+    torso_turns: NDArray[np.float64],
+    hand_turns: NDArray[np.float64],
+    judged: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """(T,) 1.0 fidgeting, 0.0 not, NaN where not ``judged`` (no person)."""
     raw = ((torso_turns >= MIN_TURNS) | (hand_turns >= MIN_HAND_TURNS)).astype(float)
     raw[~judged] = np.nan

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from review import events
 from review.geometry import face_px, norm
@@ -81,14 +82,14 @@ class GazeFeatures:
 
     """
 
-    head_yaw_deg: np.ndarray
-    head_pitch_deg: np.ndarray
-    gaze_yaw_deg: np.ndarray
-    gaze_pitch_deg: np.ndarray
-    openness: np.ndarray
+    head_yaw_deg: NDArray[np.float64]
+    head_pitch_deg: NDArray[np.float64]
+    gaze_yaw_deg: NDArray[np.float64]
+    gaze_pitch_deg: NDArray[np.float64]
+    openness: NDArray[np.float64]
 
 
-def direction_angles(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def direction_angles(v: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Yaw (+ towards the image's right) and pitch (+ down) of camera-frame vectors (..., 3).
 
     Camera frame: x to the image's right, y down, z away from the camera; (0, 0, -1) points
@@ -100,13 +101,13 @@ def direction_angles(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return yaw, pitch
 
 
-def _camera(lm: Landmarks) -> np.ndarray:
+def _camera(lm: Landmarks) -> NDArray[np.float64]:
     w, h = lm.frame_size
     f = FOCAL_PER_SIDE * max(w, h)
     return np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], dtype=np.float64)
 
 
-def head_rotation(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
+def head_rotation(lm: Landmarks) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The head's rotation and the direction to the camera, per frame (NaN: no face).
 
     ``cv2.solvePnP`` (SQPnP) of the face mesh's rigid points against ``CANONICAL_FACE``,
@@ -126,7 +127,8 @@ def head_rotation(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
     rotations = np.full((len(lm), 3, 3), np.nan)
     to_camera = np.full((len(lm), 3), np.nan)
     for i in np.flatnonzero(np.isfinite(image).all(axis=(1, 2))):
-        ok, rvec, tvec = cv2.solvePnP(model, image[i], camera, None, flags=cv2.SOLVEPNP_SQPNP)
+        ok, rvec, found = cv2.solvePnP(model, image[i], camera, None, flags=cv2.SOLVEPNP_SQPNP)
+        tvec = np.asarray(found)  # (3, 1) float64 (cv2's stubs do not say so for Python 3.9)
         if not ok or not np.all(np.isfinite(tvec)) or tvec[2, 0] <= 0:
             continue
         rotations[i] = cv2.Rodrigues(rvec)[0]
@@ -135,15 +137,15 @@ def head_rotation(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _relative_angles(
-    directions: np.ndarray, to_camera: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    directions: NDArray[np.float64], to_camera: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Yaw and pitch of camera-frame directions, relative to the direction to the camera."""
     yaw, pitch = direction_angles(directions)
     cam_yaw, cam_pitch = direction_angles(to_camera)
     return yaw - cam_yaw, pitch - cam_pitch
 
 
-def eye_in_head(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
+def eye_in_head(lm: Landmarks) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The eyes' rotation in the head, degrees: (yaw + to the head's right as imaged, pitch + down).
 
     From the iris position between the eye corners, in each eye's own axis (so a tilted
@@ -154,7 +156,7 @@ def eye_in_head(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
     return DEG_PER_EYE_WIDTH * (h_r + h_l) / 2, DEG_PER_EYE_WIDTH * (v_r + v_l) / 2
 
 
-def head_pose(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
+def head_pose(lm: Landmarks) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(yaw, pitch) of the head relative to facing the lens, degrees, per frame (NaN: no face)."""
     rotations, to_camera = head_rotation(lm)
     forward = rotations @ np.array([0.0, 0.0, -1.0])
@@ -163,7 +165,7 @@ def head_pose(lm: Landmarks) -> tuple[np.ndarray, np.ndarray]:
 
 def _iris_offset(
     lm: Landmarks, left_corner: F, right_corner: F, iris: F
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Iris offset in one eye, in eye widths: along its axis (+ image right), across (+ down)."""
     a = face_px(lm, left_corner)[:, :2]
     b = face_px(lm, right_corner)[:, :2]
@@ -175,10 +177,11 @@ def _iris_offset(
     return np.sum(rel * u, axis=1) / width, np.sum(rel * n, axis=1) / width
 
 
-def _openness(lm: Landmarks, outer: F, inner: F, lids: list[tuple[F, F]]) -> np.ndarray:
+def _openness(lm: Landmarks, outer: F, inner: F, lids: list[tuple[F, F]]) -> NDArray[np.float64]:
     width = norm(face_px(lm, outer)[:, :2] - face_px(lm, inner)[:, :2])
     gaps = [norm(face_px(lm, up)[:, :2] - face_px(lm, lo)[:, :2]) for up, lo in lids]
-    return np.mean(gaps, axis=0) / width
+    openness: NDArray[np.float64] = np.mean(gaps, axis=0) / width
+    return openness
 
 
 def gaze_features(lm: Landmarks) -> GazeFeatures:
@@ -228,7 +231,7 @@ def gaze_features(lm: Landmarks) -> GazeFeatures:
     )
 
 
-def eye_weight(openness: np.ndarray, openness_ref: float) -> np.ndarray:
+def eye_weight(openness: NDArray[np.float64], openness_ref: float) -> NDArray[np.float64]:
     """(T,) weight of the vertical eye term: 1 with eyes open, 0 when the lids cover the iris."""
     ratio = np.asarray(openness, dtype=float) / openness_ref
     return np.clip((ratio - NARROW_RATIO) / (OPEN_RATIO - NARROW_RATIO), 0.0, 1.0)
@@ -245,7 +248,7 @@ LENS_PRIOR_SPREAD_DEG = 10.0
 
 
 def gaze_modes(
-    x: np.ndarray, y: np.ndarray, radius: float, max_points: int = 600
+    x: NDArray[np.float64], y: NDArray[np.float64], radius: float, max_points: int = 600
 ) -> list[tuple[float, float, int]]:
     """The clusters of a cloud of gaze directions: (x, y, samples within ``radius``), densest first.
 
@@ -275,7 +278,9 @@ def gaze_modes(
     return modes
 
 
-def lens_direction(yaw: np.ndarray, pitch: np.ndarray, radius: float) -> tuple[float, float, float]:
+def lens_direction(
+    yaw: NDArray[np.float64], pitch: NDArray[np.float64], radius: float
+) -> tuple[float, float, float]:
     """Where this person looks when looking at the lens, from a session's gaze directions.
 
     The session's own clusters (the lens is one tight cluster; the screen, notes and the room
@@ -303,7 +308,7 @@ def lens_direction(yaw: np.ndarray, pitch: np.ndarray, radius: float) -> tuple[f
 
 
 def densest_point(
-    x: np.ndarray, y: np.ndarray, radius: float, max_points: int = 2000
+    x: NDArray[np.float64], y: NDArray[np.float64], radius: float, max_points: int = 2000
 ) -> tuple[float, float]:
     """The (x, y) sample with the most other samples within ``radius``: the usual direction.
 
@@ -326,7 +331,9 @@ def densest_point(
     return float(centre[0]), float(centre[1])
 
 
-def running_median(values: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
+def running_median(
+    values: NDArray[np.float64], time_s: NDArray[np.float64], window_s: float
+) -> NDArray[np.float64]:
     """Centred running median over ``window_s`` seconds, ignoring NaN (NaN stays NaN)."""
     out = np.full(len(values), np.nan)
     lo = np.searchsorted(time_s, time_s - window_s / 2, side="left")
@@ -336,7 +343,7 @@ def running_median(values: np.ndarray, time_s: np.ndarray, window_s: float) -> n
     return out
 
 
-def off_cone_deg(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
+def off_cone_deg(yaw: NDArray[np.float64], pitch: NDArray[np.float64]) -> NDArray[np.float64]:
     """How far a gaze (relative to the reference) lies outside the eye-contact cone, degrees."""
     side = np.maximum(np.abs(yaw) - MAX_SIDEWAYS_DEG, 0)
     vert = np.where(
@@ -347,12 +354,12 @@ def off_cone_deg(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
 
 def eye_contact_state(
     features: GazeFeatures,
-    time_s: np.ndarray,
+    time_s: NDArray[np.float64],
     gaze_yaw_ref: float,
     gaze_pitch_ref: float,
     openness_ref: float,
     eye_pitch_ref: float = float("nan"),
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Decide eye contact per frame.
 
     Args:

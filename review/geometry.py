@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review.landmarks import FacePoint, Landmarks, PoseLandmark
 
@@ -13,37 +14,37 @@ MIN_VISIBILITY = 0.5
 EAR_BEHIND_SIDES = 0.5
 
 
-def pose_px(lm: Landmarks, point: PoseLandmark) -> np.ndarray:
+def pose_px(lm: Landmarks, point: PoseLandmark) -> NDArray[np.float64]:
     """(T, 2) x, y of one pose landmark in pixels of the upright frame (NaN if absent)."""
     w, h = lm.frame_size
     return lm.pose[:, point, :2].astype(np.float64) * (w, h)
 
 
-def pose_visible(lm: Landmarks, point: PoseLandmark) -> np.ndarray:
+def pose_visible(lm: Landmarks, point: PoseLandmark) -> NDArray[np.bool_]:
     """(T,) bool: the pose landmark was found with visibility of at least MIN_VISIBILITY."""
     vis = lm.pose[:, point, 3]
     return np.nan_to_num(vis, nan=0.0) >= MIN_VISIBILITY
 
 
-def face_px(lm: Landmarks, point: FacePoint) -> np.ndarray:
+def face_px(lm: Landmarks, point: FacePoint) -> NDArray[np.float64]:
     """(T, 3) x, y, z of one face-mesh point in pixels (z uses the width's scale, as x does)."""
     w, h = lm.frame_size
     return lm.face[:, point.slot, :].astype(np.float64) * (w, h, w)
 
 
-def face_box_px(lm: Landmarks) -> np.ndarray:
+def face_box_px(lm: Landmarks) -> NDArray[np.float64]:
     """(T, 4) x0, y0, x1, y1 of the face mesh in pixels (NaN if no face)."""
     w, h = lm.frame_size
     return lm.face_box.astype(np.float64) * (w, h, w, h)
 
 
-def hands_px(lm: Landmarks) -> np.ndarray:
+def hands_px(lm: Landmarks) -> NDArray[np.float64]:
     """(T, 2, 21, 2) x, y of both hands' landmarks in pixels (NaN where a hand is absent)."""
     w, h = lm.frame_size
     return lm.hands[..., :2].astype(np.float64) * (w, h)
 
 
-def head_point(lm: Landmarks) -> np.ndarray:
+def head_point(lm: Landmarks) -> NDArray[np.float64]:
     """(T, 2) pixels: the point near the ear canals that nodding hardly moves (NaN if no face).
 
     The head nods and shakes about an axis near the ear canals: the midpoint of the face
@@ -54,16 +55,19 @@ def head_point(lm: Landmarks) -> np.ndarray:
     return sides + EAR_BEHIND_SIDES * (sides - face_px(lm, FacePoint.NOSE_TIP)[:, :2])
 
 
-def norm(v: np.ndarray) -> np.ndarray:
+def norm(v: NDArray[np.float64]) -> NDArray[np.float64]:
     """Euclidean length along the last axis."""
-    return np.sqrt(np.sum(np.asarray(v, dtype=np.float64) ** 2, axis=-1))
+    length: NDArray[np.float64] = np.sqrt(np.sum(np.asarray(v, dtype=np.float64) ** 2, axis=-1))
+    return length
 
 
-def face_found(lm: Landmarks) -> np.ndarray:
+def face_found(lm: Landmarks) -> NDArray[np.bool_]:
     """(T,) bool: the face mesh was found."""
-    return ~np.isnan(lm.face_box[:, 0])
+    found: NDArray[np.bool_] = ~np.isnan(lm.face_box[:, 0])
+    return found
 
 
-def pose_found(lm: Landmarks) -> np.ndarray:
+def pose_found(lm: Landmarks) -> NDArray[np.bool_]:
     """(T,) bool: the pose was found."""
-    return ~np.isnan(lm.pose[:, PoseLandmark.NOSE, 0])
+    found: NDArray[np.bool_] = ~np.isnan(lm.pose[:, PoseLandmark.NOSE, 0])
+    return found

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from review import video
 
@@ -54,10 +55,10 @@ class Glance:
 
     """
 
-    time_s: np.ndarray
-    faces: list[np.ndarray]
-    contrast_to_noise: np.ndarray
-    brightness: np.ndarray
+    time_s: NDArray[np.float64]
+    faces: list[NDArray[np.float64]]
+    contrast_to_noise: NDArray[np.float64]
+    brightness: NDArray[np.float64]
 
     @property
     def people_max(self) -> int:
@@ -96,7 +97,7 @@ def look(
     )
 
 
-def face_boxes(result: object) -> np.ndarray:
+def face_boxes(result: object) -> NDArray[np.float64]:
     """(K, 4) x0, y0, x1, y1 of the faces in a MediaPipe face-detection result."""
     boxes = []
     for detection in getattr(result, "detections", None) or []:
@@ -105,7 +106,7 @@ def face_boxes(result: object) -> np.ndarray:
     return np.asarray(boxes, dtype=float).reshape(-1, 4)
 
 
-def main_face(boxes: np.ndarray) -> int | None:
+def main_face(boxes: NDArray[np.float64]) -> int | None:
     """Index of the main face: the largest, most central (area times closeness to centre)."""
     if len(boxes) == 0:
         return None
@@ -115,7 +116,7 @@ def main_face(boxes: np.ndarray) -> int | None:
     return int(np.argmax(area * np.clip(1 - off, 0.05, 1)))
 
 
-def crop(gray: np.ndarray, box: np.ndarray) -> np.ndarray:
+def crop(gray: NDArray[np.uint8], box: NDArray[np.float64]) -> NDArray[np.uint8]:
     """The part of a gray image inside a normalised box, scaled to FACE_SIDE wide."""
     h, w = gray.shape
     x0, x1 = (int(np.clip(v * w, 0, w)) for v in (box[0], box[2]))
@@ -130,7 +131,7 @@ def crop(gray: np.ndarray, box: np.ndarray) -> np.ndarray:
     )
 
 
-def contrast_to_noise(gray: np.ndarray) -> float:
+def contrast_to_noise(gray: NDArray[np.uint8]) -> float:
     """Detail of an image (spread of its 3-px blur) over its noise (Immerkaer's estimate).
 
     Immerkaer (1996), "Fast noise variance estimation": the noise's standard deviation from
@@ -146,7 +147,7 @@ def contrast_to_noise(gray: np.ndarray) -> float:
     return detail / max(noise, 0.5)
 
 
-def poor_picture(glance: Glance, time_s: np.ndarray) -> np.ndarray:
+def poor_picture(glance: Glance, time_s: NDArray[np.float64]) -> NDArray[np.bool_]:
     """(T,) bool: frames whose nearest glance showed a face too dark or noisy to judge movement."""
     poor = np.zeros(len(time_s), dtype=bool)
     if len(glance.time_s) == 0 or len(time_s) == 0:
@@ -160,10 +161,13 @@ def poor_picture(glance: Glance, time_s: np.ndarray) -> np.ndarray:
     else:
         nearest = np.where(np.abs(time_s - t[left]) <= np.abs(t[right] - time_s), left, right)
     with np.errstate(invalid="ignore"):
-        return ratio[nearest] < MIN_CONTRAST_TO_NOISE
+        too_poor: NDArray[np.bool_] = ratio[nearest] < MIN_CONTRAST_TO_NOISE
+    return too_poor
 
 
-def followed_main(glance: Glance, face_box: np.ndarray, time_s: np.ndarray) -> tuple[int, int]:
+def followed_main(
+    glance: Glance, face_box: NDArray[np.float32], time_s: NDArray[np.float64]
+) -> tuple[int, int]:
     """On glance frames with more than one face, how often the tracked face was the main one.
 
     Args:
@@ -193,10 +197,10 @@ def followed_main(glance: Glance, face_box: np.ndarray, time_s: np.ndarray) -> t
 
 def notes(
     glance: Glance,
-    poor: np.ndarray,
+    poor: NDArray[np.bool_],
     followed: tuple[int, int],
     person_pct: float | None,
-    weights: np.ndarray,
+    weights: NDArray[np.float64],
 ) -> list[str]:
     """Plain-language notes on other people and the picture, for the summary.
 

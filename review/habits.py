@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,19 @@ class Habit:
         """Whether a higher figure is an improvement (the figure measures the good state)."""
         return self.good_when_on
 
-    def problem_on(self, state: np.ndarray) -> np.ndarray:
+    def problem_on(self, state: ArrayLike) -> NDArray[np.bool_]:
         """(T,) bool: frames where the problem is on (NaN, not judged, is never on)."""
-        state = np.asarray(state, dtype=float)
-        return (state == 0.0) if self.good_when_on else (state == 1.0)
+        values = np.asarray(state, dtype=np.float64)
+        on: NDArray[np.bool_] = (values == 0.0) if self.good_when_on else (values == 1.0)
+        return on
 
-    def problem_state(self, state: np.ndarray) -> np.ndarray:
+    def problem_state(self, state: ArrayLike) -> NDArray[np.float64]:
         """(T,) 1.0 where the problem is on, 0.0 where not, NaN where not judged."""
-        state = np.asarray(state, dtype=float)
-        return np.where(np.isnan(state), np.nan, 1.0 - state) if self.good_when_on else state
+        values = np.asarray(state, dtype=np.float64)
+        if not self.good_when_on:
+            return values
+        flipped: NDArray[np.float64] = np.where(np.isnan(values), np.nan, 1.0 - values)
+        return flipped
 
 
 HABITS: tuple[Habit, ...] = (

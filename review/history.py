@@ -24,7 +24,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -61,17 +61,18 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else default_db_path()
 
 
-def per_minute(summary: dict[str, Any], column: str) -> float | None:
+def per_minute(summary: Mapping[str, Any], column: str) -> float | None:
     """A habit's episodes per judged minute, from a summary.json dict; None if never judged."""
     duration = summary.get("duration_s") or 0.0
     unjudged = (summary.get("not_judged_pct") or {}).get(column, 100.0)
     minutes = duration * (1.0 - unjudged / 100.0) / 60.0
     if minutes <= 0:
         return None
-    return round(summary.get(f"{column}_count", 0) / minutes, 2)
+    rate: float = round(summary.get(f"{column}_count", 0) / minutes, 2)
+    return rate
 
 
-def touches_per_minute(summary: dict[str, Any]) -> float | None:
+def touches_per_minute(summary: Mapping[str, Any]) -> float | None:
     """Face touches per judged minute, from a summary.json dict; None if never judged."""
     return per_minute(summary, "self_touch")
 
@@ -91,7 +92,7 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
-def _habit_figure(habit: Habit) -> Callable[[dict[str, Any]], Any]:
+def _habit_figure(habit: Habit) -> Callable[[Mapping[str, Any]], Any]:
     """How a habit's history figure is read from a summary.json dict."""
     if habit.kind == "per_minute":
         return lambda s: per_minute(s, habit.column)
@@ -99,7 +100,7 @@ def _habit_figure(habit: Habit) -> Callable[[dict[str, Any]], Any]:
 
 
 #: Figure columns added in version 2, read from a summary: name -> (SQL type, getter).
-_FIGURES: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
+_FIGURES: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
     "duration_s": ("REAL", lambda s: s.get("duration_s")),
     **{h.figure: ("REAL", _habit_figure(h)) for h in HABITS},
     "reference_source": ("TEXT", lambda s: (s.get("reference") or {}).get("source")),
@@ -124,7 +125,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _figure_values(summary: dict[str, Any]) -> list[Any]:
+def _figure_values(summary: Mapping[str, Any]) -> list[Any]:
     return [get(summary) for _sql, get in _FIGURES.values()]
 
 
@@ -274,7 +275,7 @@ def check_writable(db: str | os.PathLike[str] | None = None) -> None:
 
 
 def record(
-    summary: dict[str, Any],
+    summary: Mapping[str, Any],
     results_dir: str | os.PathLike[str] | None = None,
     db: str | os.PathLike[str] | None = None,
     recorded_at: datetime | None = None,
@@ -316,7 +317,9 @@ def record(
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return int(cursor.lastrowid)
+    row_id = cursor.lastrowid
+    assert row_id is not None, "an INSERT gives the row's id"
+    return int(row_id)
 
 
 @dataclass(frozen=True)

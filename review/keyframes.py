@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import video
 from review.errors import InputError, ReviewError
@@ -49,14 +50,14 @@ class Moment:
     time_s: float
 
 
-def event_frames(time_s: np.ndarray, event: Event) -> tuple[int, int]:
+def event_frames(time_s: NDArray[np.float64], event: Event) -> tuple[int, int]:
     """First and last frame index (inclusive) of an event, tolerant of rounded event times."""
     first = int(np.searchsorted(time_s, event.start_s - TIME_TOLERANCE_S, side="left"))
     last = int(np.searchsorted(time_s, event.end_s + TIME_TOLERANCE_S, side="right")) - 1
     return first, max(first, min(last, len(time_s) - 1))
 
 
-def worst_frame(values: np.ndarray | None, first: int, last: int) -> int:
+def worst_frame(values: NDArray[np.float64] | None, first: int, last: int) -> int:
     """The frame in first..last with the largest value (nearest the middle among equals).
 
     NaN values are ignored; with no values (or none known) the middle frame is chosen.
@@ -115,7 +116,7 @@ def _quietly(decoded: Iterator[T]) -> Iterator[T]:
 
 
 def decoding_runs(
-    wanted: list[int], time_s: np.ndarray, keyframes_s: np.ndarray
+    wanted: list[int], time_s: NDArray[np.float64], keyframes_s: NDArray[np.float64]
 ) -> list[tuple[float, list[int]]]:
     """Where to start decoding to reach the frames ``wanted`` (sorted indices), and which.
 
@@ -166,8 +167,8 @@ def check_same_recording(video_path: str | os.PathLike[str], session: Session) -
 
 
 def grab_frames(
-    video_path: str | os.PathLike[str], indices: list[int], time_s: np.ndarray
-) -> dict[int, np.ndarray]:
+    video_path: str | os.PathLike[str], indices: list[int], time_s: NDArray[np.float64]
+) -> dict[int, NDArray[np.uint8]]:
     """Decode the recording again and keep the frames at ``indices``.
 
     Decoding starts at the key frame before each frame wanted (see ``decoding_runs``), not
@@ -196,7 +197,7 @@ def grab_frames(
     )
     if wanted[0] < 0 or wanted[-1] >= len(time_s):
         raise mismatch
-    found: dict[int, np.ndarray] = {}
+    found: dict[int, NDArray[np.uint8]] = {}
     try:
         info = video.probe(video_path)
         runs = decoding_runs(wanted, time_s, video.keyframe_times(video_path, info))

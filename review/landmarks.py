@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 class PoseLandmark(IntEnum):
@@ -103,13 +105,13 @@ class Landmarks:
 
     """
 
-    time_s: np.ndarray
-    pose: np.ndarray
-    face: np.ndarray
-    face_box: np.ndarray
-    hands: np.ndarray
+    time_s: NDArray[np.float64]
+    pose: NDArray[np.float32]
+    face: NDArray[np.float32]
+    face_box: NDArray[np.float32]
+    hands: NDArray[np.float32]
     frame_size: tuple[int, int]
-    analysed: np.ndarray | None = None
+    analysed: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         t = len(self.time_s)
@@ -135,10 +137,10 @@ class Landmarks:
     @classmethod
     def from_flat(
         cls,
-        time_s: np.ndarray,
-        flat: np.ndarray,
+        time_s: NDArray[np.float64],
+        flat: NDArray[np.float32],
         frame_size: tuple[int, int],
-        analysed: np.ndarray | None = None,
+        analysed: NDArray[np.bool_] | None = None,
     ) -> Landmarks:
         """Inverse of ``to_flat``."""
         t = len(time_s)
@@ -153,10 +155,10 @@ class Landmarks:
             analysed=analysed,
         )
 
-    def to_flat(self) -> np.ndarray:
+    def to_flat(self) -> NDArray[np.float32]:
         """(T, ROW_SIZE) float32: every landmark of a frame in one row."""
         t = len(self)
-        return np.concatenate(
+        flat: NDArray[np.float32] = np.concatenate(
             [
                 self.pose.reshape(t, -1),
                 self.face.reshape(t, -1),
@@ -165,6 +167,7 @@ class Landmarks:
             ],
             axis=1,
         ).astype(np.float32)
+        return flat
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write to a compressed .npz file."""
@@ -184,7 +187,7 @@ class Landmarks:
             return cls.from_flat(
                 data["time_s"],
                 data["flat"],
-                tuple(int(v) for v in data["frame_size"]),
+                (int(data["frame_size"][0]), int(data["frame_size"][1])),
                 data["analysed"] if "analysed" in data.files else None,
             )
 
@@ -228,6 +231,39 @@ def quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+class _Point(Protocol):
+    """A landmark of a MediaPipe result (mediapipe ships no types: what is read of it)."""
+
+    x: float
+    y: float
+    z: float
+    visibility: float
+
+
+class _PointList(Protocol):
+    """A MediaPipe landmark list (a protobuf message)."""
+
+    @property
+    def landmark(self) -> Sequence[_Point]: ...
+
+
+class HolisticResult(Protocol):
+    """What is read of a MediaPipe Holistic result; a landmark list is None when not found."""
+
+    pose_landmarks: _PointList | None
+    face_landmarks: _PointList | None
+    left_hand_landmarks: _PointList | None
+    right_hand_landmarks: _PointList | None
+
+
+class _Holistic(Protocol):
+    """What is used of ``mediapipe.solutions.holistic.Holistic``."""
+
+    def process(self, image: NDArray[np.uint8]) -> HolisticResult: ...
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class LandmarkExtractor:
     """MediaPipe Holistic in video mode (tracking), one frame at a time.
 
@@ -236,7 +272,7 @@ class LandmarkExtractor:
     """
 
     def __init__(self) -> None:
-        self._holistic = None
+        self._holistic: _Holistic | None = None
 
     def __enter__(self) -> LandmarkExtractor:
         from review.interrupts import deferred
@@ -268,7 +304,9 @@ class LandmarkExtractor:
             if hasattr(self._holistic, "_simulated_timestamp"):
                 self._holistic._simulated_timestamp = 0
 
-    def row_rgb(self, image_rgb: np.ndarray, time_s: float | None = None) -> np.ndarray:
+    def row_rgb(
+        self, image_rgb: NDArray[np.uint8], time_s: float | None = None
+    ) -> NDArray[np.float32]:
         """Landmarks of one upright RGB frame as a flat float32 row of ROW_SIZE (NaN if absent).
 
         Args:
@@ -290,7 +328,9 @@ class LandmarkExtractor:
         return results_to_row(self._holistic.process(rgb))
 
 
-def _points(landmark_list: object, n: int, with_visibility: bool = False) -> np.ndarray:
+def _points(
+    landmark_list: _PointList | None, n: int, with_visibility: bool = False
+) -> NDArray[np.float32]:
     cols = 4 if with_visibility else 3
     if landmark_list is None:
         return np.full((n, cols), np.nan, dtype=np.float32)
@@ -300,7 +340,7 @@ def _points(landmark_list: object, n: int, with_visibility: bool = False) -> np.
     return np.array([(p.x, p.y, p.z) for p in lms], dtype=np.float32)
 
 
-def results_to_row(result: object) -> np.ndarray:
+def results_to_row(result: HolisticResult) -> NDArray[np.float32]:
     """Turn a MediaPipe Holistic result into one flat float32 row (NaN where absent)."""
     pose = _points(result.pose_landmarks, N_POSE, with_visibility=True)
     face_all = _points(result.face_landmarks, 478)

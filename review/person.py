@@ -13,6 +13,7 @@ view; nothing is judged from it there.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 #: A face missed for at most this long between two frames with a face is still there (the
 #: face mesh flickers on small or blurred faces); a cut to an empty scene has no face after.
@@ -20,8 +21,11 @@ MAX_FACE_GAP_S = 0.5
 
 
 def person_present(
-    face: np.ndarray, pose: np.ndarray, hand_at_head: np.ndarray, time_s: np.ndarray
-) -> np.ndarray:
+    face: NDArray[np.bool_],
+    pose: NDArray[np.bool_],
+    hand_at_head: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
+) -> NDArray[np.bool_]:
     """Decide person-in-view per frame.
 
     Args:
@@ -48,7 +52,9 @@ def person_present(
     return present | _short_gaps(face, time_s, MAX_FACE_GAP_S)
 
 
-def _short_gaps(found: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+def _short_gaps(
+    found: NDArray[np.bool_], time_s: NDArray[np.float64], max_gap_s: float
+) -> NDArray[np.bool_]:
     """(T,) bool: frames of short runs without ``found``, with ``found`` on both sides.
 
     A run counts when the time between the ``found`` frames around it is at most

@@ -33,11 +33,12 @@ import sys
 import types
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import glance, video
 from review.geometry import head_point
@@ -51,6 +52,9 @@ from review.landmarks import (
     Landmarks,
     quiet_native_stderr,
 )
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
 
 #: Frames analysed per second of video (the rest are interpolated). None: every frame.
 SAMPLE_HZ: float | None = 7.5
@@ -92,14 +96,14 @@ class ChunkResult:
 
     """
 
-    time_s: np.ndarray
-    rows: np.ndarray
-    analysed: np.ndarray
+    time_s: NDArray[np.float64]
+    rows: NDArray[np.float32]
+    analysed: NDArray[np.bool_]
     warning: str = ""
 
 
 def plan_chunks(
-    duration_s: float, chunk_s: float = CHUNK_S, keyframes_s: np.ndarray | None = None
+    duration_s: float, chunk_s: float = CHUNK_S, keyframes_s: NDArray[np.float64] | None = None
 ) -> list[Chunk]:
     """Chunks of about ``chunk_s`` covering the recording (one open-ended if its length is unknown).
 
@@ -140,8 +144,8 @@ class Sampler:
         self.period = None if sample_hz is None else 1.0 / sample_hz - gap / 4
         self.last = -math.inf
         self.dense_until = -math.inf
-        self._head: np.ndarray | None = None  # head position at the last analysed frame
-        self._step: np.ndarray | None = None  # the last step of at least MIN_STEP
+        self._head: NDArray[np.float64] | None = None  # head position at the last analysed frame
+        self._step: NDArray[np.float64] | None = None  # the last step of at least MIN_STEP
         self._reversals: list[float] = []
         self._observed = -math.inf  # time of the last frame observed
 
@@ -153,7 +157,7 @@ class Sampler:
         self.last = time_s
         return True
 
-    def observe(self, time_s: float, head_xy: np.ndarray, face_width: float) -> None:
+    def observe(self, time_s: float, head_xy: NDArray[np.float64], face_width: float) -> None:
         """Report the head position (pixels) found in an analysed frame, NaN if none.
 
         Steps are measured over one sampling period even while every frame is analysed, so
@@ -183,13 +187,17 @@ class Sampler:
         self._head = head_xy
 
 
-def _head_and_face_width(row: np.ndarray, frame_size: tuple[int, int]) -> tuple[np.ndarray, float]:
+def _head_and_face_width(
+    row: NDArray[np.float32], frame_size: tuple[int, int]
+) -> tuple[NDArray[np.float64], float]:
     lm = Landmarks.from_flat(np.zeros(1), row[None, :], frame_size)
     width = float((lm.face_box[0, 2] - lm.face_box[0, 0]) * frame_size[0])
     return head_point(lm)[0], width
 
 
-def interpolate_rows(time_s: np.ndarray, rows: np.ndarray, analysed: np.ndarray) -> np.ndarray:
+def interpolate_rows(
+    time_s: NDArray[np.float64], rows: NDArray[np.floating[Any]], analysed: NDArray[np.bool_]
+) -> NDArray[np.float32]:
     """Fill frames not analysed by linear interpolation in time between analysed neighbours.
 
     A frame before the first or after the last analysed frame, or between two analysed frames
@@ -236,7 +244,7 @@ def extract_chunk(
     """
     extractor.reset()
     times: list[float] = []
-    rows: list[np.ndarray] = []
+    rows: list[NDArray[np.float32]] = []
     analysed: list[bool] = []
     nan_row = np.full(ROW_SIZE, np.nan, dtype=np.float32)
     sampler = Sampler(sample_hz, info.fps, float(max(info.width, info.height)))
@@ -244,7 +252,7 @@ def extract_chunk(
 
     had_face = [False]
 
-    def landmarks_of(frame: video.DecodedFrame) -> np.ndarray:
+    def landmarks_of(frame: video.DecodedFrame) -> NDArray[np.float32]:
         image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
         if image is None:  # decoded but unusable: the frame stays, unjudged
             return nan_row
@@ -288,7 +296,16 @@ def extract_chunk(
 
 # Worker processes ---------------------------------------------------------------------------
 
-_worker: dict = {}
+
+class _WorkerState(TypedDict, total=False):
+    """What a worker process keeps for its life (set by ``_init_worker``)."""
+
+    extractor: LandmarkExtractor
+    counter: Synchronized[int]
+    quiet: contextlib.AbstractContextManager[None]
+
+
+_worker: _WorkerState = {}
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -304,12 +321,12 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _init_worker(counter: object, parent: int) -> None:
+def _init_worker(counter: Synchronized[int], parent: int) -> None:
     _exit_with_parent(parent)
     quiet = quiet_native_stderr()
     quiet.__enter__()  # for the life of the worker: MediaPipe's native logs stay quiet
     extractor = LandmarkExtractor().__enter__()
-    _worker.update(extractor=extractor, counter=counter, quiet=quiet)
+    _worker.update({"extractor": extractor, "counter": counter, "quiet": quiet})
 
 
 def _tick_shared() -> None:
@@ -318,7 +335,9 @@ def _tick_shared() -> None:
         counter.value += 1
 
 
-def _run_chunk(path: str, info: video.VideoInfo, chunk: Chunk, sample_hz: float | None):
+def _run_chunk(
+    path: str, info: video.VideoInfo, chunk: Chunk, sample_hz: float | None
+) -> ChunkResult:
     return extract_chunk(path, info, chunk, sample_hz, _worker["extractor"], _tick_shared)
 
 
@@ -392,7 +411,13 @@ def read_recording(
     return Landmarks.from_flat(time_s, rows, (info.width, info.height), analysed), look
 
 
-def _extract_here(path, info, chunks, sample_hz, on_frames) -> list[ChunkResult]:
+def _extract_here(
+    path: str,
+    info: video.VideoInfo,
+    chunks: list[Chunk],
+    sample_hz: float | None,
+    on_frames: Callable[[int], None] | None,
+) -> list[ChunkResult]:
     done = [0]
 
     def tick() -> None:
@@ -424,7 +449,15 @@ def _workers_start_clean() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames, with_glance):
+def _extract_in_processes(
+    path: str,
+    info: video.VideoInfo,
+    chunks: list[Chunk],
+    sample_hz: float | None,
+    workers: int,
+    on_frames: Callable[[int], None] | None,
+    with_glance: bool,
+) -> tuple[list[ChunkResult], glance.Glance | None]:
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
@@ -444,7 +477,7 @@ def _extract_in_processes(path, info, chunks, sample_hz, workers, on_frames, wit
             }
             look = pool.submit(glance.look, path, info) if with_glance else None
         futures = [submitted[c] for c in chunks]
-        pending = set(futures) | ({look} if look else set())
+        pending: set[Future[Any]] = set(futures) | ({look} if look else set())
         while pending:
             _done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             if on_frames is not None:

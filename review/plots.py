@@ -7,19 +7,24 @@ plotting as it was.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from numpy.typing import NDArray
 
 from review.habits import BY_COLUMN, HABITS
 from review.timefmt import mmss
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from matplotlib.axes import Axes
 
+    from review.compare import HabitComparison
+    from review.history import Entry
     from review.session import Session
 
 #: Lanes from top to bottom: (habit column, label, colour), from ``review.habits``.
@@ -46,7 +51,9 @@ def titled(prefix: str, name: str) -> str:
     return f"{prefix}: {name}" if name and drawable(name) else prefix
 
 
-def _spans(mask: np.ndarray, time_s: np.ndarray, end_s: float) -> list[tuple[float, float]]:
+def _spans(
+    mask: NDArray[np.bool_], time_s: NDArray[np.float64], end_s: float
+) -> list[tuple[float, float]]:
     """Time spans (start, end) covered by runs of True, each frame lasting to the next."""
     from review.events import runs
 
@@ -114,7 +121,7 @@ def legend_handles() -> list[Patch]:
     ]
 
 
-def draw_habit_bars(ax: Axes, habit: dict) -> None:
+def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
     """Draw one habit's before/after bars (a ``comparison["habits"]`` entry) on ``ax``."""
     values = [habit["before"], habit["after"]]
     heights = [0.0 if v is None else float(v) for v in values]
@@ -154,7 +161,7 @@ def draw_habit_bars(ax: Axes, habit: dict) -> None:
 
 
 def comparison_figure(
-    before: Session, after: Session, comparison: dict, path: str | os.PathLike[str]
+    before: Session, after: Session, comparison: Mapping[str, Any], path: str | os.PathLike[str]
 ) -> None:
     """Write one figure: before/after bars per habit above the two timelines, aligned in time.
 
@@ -204,7 +211,7 @@ TREND_PANELS = [
 ]
 
 
-def history_trend(items: list, path: str | os.PathLike[str]) -> None:
+def history_trend(items: list[Entry], path: str | os.PathLike[str]) -> None:
     """Write each habit's figure over the recorded sessions (``review.history.Entry`` list).
 
     Sessions are numbered in the order analysed; a habit not judged in a session leaves a gap.

@@ -25,9 +25,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review.errors import InputError, ReviewError
 from review.landmarks import quiet_native_stderr
@@ -175,7 +176,7 @@ def file_time_s(pos_msec: float) -> float:
     return max(0.0, pos_msec) / 1000.0
 
 
-def measured_fps(times_s: list[float] | np.ndarray) -> float:
+def measured_fps(times_s: list[float] | NDArray[np.float64]) -> float:
     """Frames per second from capture times (NaN with fewer than two frames)."""
     t = np.asarray(times_s, dtype=float)
     if len(t) < 2 or t[-1] <= t[0]:
@@ -183,7 +184,7 @@ def measured_fps(times_s: list[float] | np.ndarray) -> float:
     return (len(t) - 1) / float(t[-1] - t[0])
 
 
-def playing_time_s(times_s: list[float] | np.ndarray) -> float:
+def playing_time_s(times_s: list[float] | NDArray[np.float64]) -> float:
     """A recording's playing time: the last frame's time plus a typical frame gap."""
     t = np.asarray(times_s, dtype=float)
     if len(t) == 0:
@@ -221,8 +222,8 @@ def wrap(text: str, max_chars: int) -> list[str]:
 
 
 def draw_preview(
-    image: np.ndarray, question: str, status: str, big: str | None = None
-) -> np.ndarray:
+    image: NDArray[np.uint8], question: str, status: str, big: str | None = None
+) -> NDArray[np.uint8]:
     """The preview picture: the frame mirrored (as in a mirror), the question, the status.
 
     Args:
@@ -292,6 +293,19 @@ def _describe(source: int | str) -> str:
     return f"camera {source}" if isinstance(source, int) else str(source)
 
 
+class Capture(Protocol):
+    """What a Camera uses of its capture (``cv2.VideoCapture``, or a stand-in in tests)."""
+
+    def read(self) -> tuple[bool, NDArray[np.uint8] | None]:
+        """(True, the next BGR frame), or (False, None or anything) when there is none."""
+
+    def get(self, prop: int) -> float:
+        """A property (``cv2.CAP_PROP_*``)."""
+
+    def release(self) -> None:
+        """Free the device or file."""
+
+
 class Camera:
     """A ``cv2.VideoCapture`` that proved it delivers frames, with capture clocks.
 
@@ -308,7 +322,7 @@ class Camera:
 
     def __init__(
         self,
-        capture: object,
+        capture: Capture,
         source: int | str,
         live: bool,
         clock: Callable[[], float] = time.monotonic,
@@ -328,9 +342,9 @@ class Camera:
         self._clock = clock
         self.size = (0, 0)
         self.claimed_fps = float("nan")
-        self._first: tuple[np.ndarray, float] | None = None
+        self._first: tuple[NDArray[np.uint8], float] | None = None
 
-    def _read_once(self) -> tuple[np.ndarray, float] | None:
+    def _read_once(self) -> tuple[NDArray[np.uint8], float] | None:
         import cv2
 
         ok, image = self._cap.read()
@@ -340,7 +354,7 @@ class Camera:
             return image, self._clock()
         return image, file_time_s(self._cap.get(cv2.CAP_PROP_POS_MSEC))
 
-    def read(self) -> tuple[np.ndarray, float] | None:
+    def read(self) -> tuple[NDArray[np.uint8], float] | None:
         """The next frame and its clock, or None when the source has stopped sending.
 
         A live camera is given NO_FRAME_TIMEOUT_S to recover from failed reads.
@@ -403,7 +417,7 @@ def open_camera(source: int | str, timeout_s: float = NO_FRAME_TIMEOUT_S) -> Cam
     fps = cap.get(cv2.CAP_PROP_FPS)
     camera.claimed_fps = float(fps) if fps and fps > 0 and math.isfinite(fps) else float("nan")
 
-    result: list[tuple[np.ndarray, float] | None] = [None]
+    result: list[tuple[NDArray[np.uint8], float] | None] = [None]
 
     def first_frame() -> None:
         result[0] = camera.read()
@@ -447,7 +461,7 @@ class _Preview:
         flags = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
         cv2.namedWindow(WINDOW, flags)
 
-    def show(self, picture: np.ndarray, wait_ms: int = 1) -> bool:
+    def show(self, picture: NDArray[np.uint8], wait_ms: int = 1) -> bool:
         cv2 = self._cv2
         if not self._sized:  # the camera's own size, at most 1280 pixels wide
             h, w = picture.shape[:2]
@@ -508,9 +522,11 @@ class _Encoder(threading.Thread):
         self.dropped = 0
         self.error: BaseException | None = None
         self.discard = False
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._queue: queue.Queue[tuple[NDArray[np.uint8], float] | None] = queue.Queue(
+            maxsize=QUEUE_FRAMES
+        )
 
-    def put(self, image: np.ndarray, time_s: float) -> None:
+    def put(self, image: NDArray[np.uint8], time_s: float) -> None:
         if self.block:
             self._queue.put((image, time_s))
             return
@@ -558,7 +574,7 @@ def _ignore(_text: str, _transient: bool) -> None:
 def record(
     path: str | os.PathLike[str],
     seconds: float = DEFAULT_SECONDS,
-    camera: int | str = 0,
+    camera: int | str | Camera = 0,
     question: str = DEFAULT_QUESTION,
     preview: bool = True,
     countdown: int = DEFAULT_COUNTDOWN,
@@ -677,7 +693,7 @@ def _countdown(
                 got = cam.read()
                 if got is None:
                     raise CameraError(f"{_describe(cam.source)}: stopped sending frames.")
-                image = got[0]
+                image: NDArray[np.uint8] | None = got[0]
             else:
                 image = cam._first[0] if cam._first is not None else None
                 time.sleep(0.03)

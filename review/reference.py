@@ -6,9 +6,12 @@ when someone starts slumped or settles in), or measured on a short calibration c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review.gaze import lens_direction
 from review.slump import Upright
@@ -61,24 +64,21 @@ class Reference:
 
     def upright(self) -> Upright | None:
         """The upright posture for ``review.slump``, or None if any part is unknown."""
-        parts = (
-            self.upright_neck_ratio,
-            self.upright_head_y,
-            self.upright_shoulder_width,
-            self.upright_face_width,
-        )
-        if any(p is None for p in parts):
+        neck, head_y = self.upright_neck_ratio, self.upright_head_y
+        shoulders, face = self.upright_shoulder_width, self.upright_face_width
+        if neck is None or head_y is None or shoulders is None or face is None:
             return None
-        return Upright(*(float(p) for p in parts))  # type: ignore[arg-type]
+        return Upright(float(neck), float(head_y), float(shoulders), float(face))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | float | None]:
         """JSON-ready form."""
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Reference:
-        """Inverse of ``to_dict``."""
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+    def from_dict(cls, data: Mapping[str, Any]) -> Reference:
+        """Inverse of ``to_dict`` (``data`` as parsed from JSON, checked by review.store)."""
+        fields: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
+        return cls(**fields)
 
 
 def _finite(value: float) -> float | None:
@@ -86,16 +86,16 @@ def _finite(value: float) -> float | None:
 
 
 def infer_reference(
-    neck_ratio: np.ndarray,
-    gaze_yaw_deg: np.ndarray,
-    gaze_pitch_deg: np.ndarray,
-    openness: np.ndarray,
+    neck_ratio: NDArray[np.float64],
+    gaze_yaw_deg: NDArray[np.float64],
+    gaze_pitch_deg: NDArray[np.float64],
+    openness: NDArray[np.float64],
     source: str = "session",
     calibration_video: str | None = None,
-    eye_pitch_deg: np.ndarray | None = None,
-    head_y: np.ndarray | None = None,
-    shoulder_width: np.ndarray | None = None,
-    face_width: np.ndarray | None = None,
+    eye_pitch_deg: NDArray[np.float64] | None = None,
+    head_y: NDArray[np.float64] | None = None,
+    shoulder_width: NDArray[np.float64] | None = None,
+    face_width: NDArray[np.float64] | None = None,
 ) -> Reference:
     """Infer the reference from per-frame measures (NaN where no person or not judged).
 
@@ -150,5 +150,7 @@ def infer_reference(
         eye_openness=_finite(open_ref),
         eye_pitch_deg=_finite(eye_pitch),
         lens_distance_deg=_finite(lens_distance),
-        **upright_parts,
+        upright_head_y=upright_parts.get("upright_head_y"),
+        upright_shoulder_width=upright_parts.get("upright_shoulder_width"),
+        upright_face_width=upright_parts.get("upright_face_width"),
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import atomic, fidget, gaze, slump, touch, verdicts
 from review.errors import InputError
@@ -78,7 +79,7 @@ def timeline_png(session: Session, moments: list[Moment]) -> bytes:
             bbox=_MARKER,
         )
     ax.tick_params(labelsize=9)
-    ax.xaxis.label.set_size(9)
+    ax.xaxis.label.set_fontsize(9)
     handles = legend_handles()
     if moments:
         handles.append(Patch(facecolor="white", edgecolor="black", label="Key moment (number)"))
@@ -108,7 +109,7 @@ class Still:
     jpeg: bytes
 
 
-def still_jpeg(image: np.ndarray) -> bytes:
+def still_jpeg(image: NDArray[np.uint8]) -> bytes:
     """A BGR image scaled down to STILL_MAX_WIDTH and encoded as JPEG."""
     import cv2
 

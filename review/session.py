@@ -16,15 +16,19 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, TypedDict, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import habits
 from review.events import Event, frame_durations, percent_of_known, to_events
 from review.landmarks import Landmarks
 from review.reference import Reference
 from review.video import RecordingId
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: Continuous measures written after the habit columns: name -> (unit, meaning).
 MEASURES = {
@@ -51,6 +55,33 @@ FRAME_COLUMNS = ["frame", "time_s", "person", *habits.COLUMNS, *MEASURES]
 BINARY_COLUMNS = frozenset({"person", "shoulders_in_view", "hands_away", *habits.COLUMNS})
 
 
+class Summary(TypedDict):
+    """``Session.summary``: what summary.json holds (schema ``review.store.SUMMARY_SCHEMA``).
+
+    Percentages are of the judged time, rounded to 0.1, None when never judged.
+    """
+
+    schema_version: int
+    video: str
+    recording: dict[str, object] | None
+    duration_s: float
+    frame_size: list[int]
+    fps: float | None
+    frames_analysed: int
+    mediapipe_frames: int | None
+    people_max: int | None
+    person_visible_pct: float | None
+    eye_contact_pct: float | None
+    slumped_pct: float | None
+    fidgeting_pct: float | None
+    self_touch_pct: float | None
+    self_touch_count: int
+    not_judged_pct: dict[str, float]
+    events: list[dict[str, str | float]]
+    reference: dict[str, str | float | None]
+    notes: list[str]
+
+
 @dataclass
 class Session:
     """The analysis of one recording.
@@ -73,8 +104,8 @@ class Session:
     """
 
     video: str
-    time_s: np.ndarray
-    columns: dict[str, np.ndarray]
+    time_s: NDArray[np.float64]
+    columns: dict[str, NDArray[np.float64]]
     events: list[Event]
     reference: Reference
     frame_size: tuple[int, int]
@@ -91,8 +122,8 @@ class Session:
         video: str,
         landmarks: Landmarks,
         fps: float,
-        measures: dict[str, np.ndarray],
-        states: dict[str, np.ndarray],
+        measures: dict[str, NDArray[np.float64]],
+        states: dict[str, NDArray[np.float64]],
         events: list[Event],
         reference: Reference,
     ) -> Session:
@@ -159,7 +190,7 @@ class Session:
         return notes
 
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """The summary written to summary.json."""
 
         def pct(column: str) -> float | None:
@@ -168,7 +199,9 @@ class Session:
 
         from review.store import SUMMARY_SCHEMA
 
-        return {
+        # The habits' keys come from review.habits; Summary spells them out for readers and
+        # the type checker (tests/test_habits.py checks that the two agree).
+        summary: dict[str, Any] = {
             "schema_version": SUMMARY_SCHEMA,
             "video": self.video,
             "recording": None if self.recording is None else self.recording.to_dict(),
@@ -190,6 +223,7 @@ class Session:
             "reference": self.reference.to_dict(),
             "notes": self.notes,
         }
+        return cast(Summary, summary)
 
     def rows(self) -> list[dict[str, Any]]:
         """The per-frame table as a list of dicts (NaN as None), in FRAME_COLUMNS order."""
@@ -218,8 +252,8 @@ class Session:
     def save(
         self,
         out_dir: str | os.PathLike[str],
-        extra: Any = None,
-        protect: Any = (),
+        extra: Callable[[Path, Session], None] | None = None,
+        protect: Iterable[str | os.PathLike[str]] = (),
     ) -> Path:
         """Write frames.csv, summary.json, timeline.png and landmarks.npz into ``out_dir``.
 
@@ -261,7 +295,9 @@ class Session:
         return store.load(out_dir)
 
 
-def habit_events(states: dict[str, np.ndarray], time_s: np.ndarray) -> list[Event]:
+def habit_events(
+    states: dict[str, NDArray[np.float64]], time_s: NDArray[np.float64]
+) -> list[Event]:
     """Events of every habit from the per-frame habit states, in time order."""
     found: list[Event] = []
     for h in habits.HABITS:

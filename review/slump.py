@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import events
 from review.geometry import head_point, pose_px, pose_visible
@@ -70,7 +71,7 @@ class Upright:
     face_width: float
 
 
-def shoulders_in_view(lm: Landmarks) -> np.ndarray:
+def shoulders_in_view(lm: Landmarks) -> NDArray[np.bool_]:
     """(T,) bool: both shoulders found, visible and inside the frame."""
     ok = pose_visible(lm, P.LEFT_SHOULDER) & pose_visible(lm, P.RIGHT_SHOULDER)
     for point in (P.LEFT_SHOULDER, P.RIGHT_SHOULDER):
@@ -80,13 +81,13 @@ def shoulders_in_view(lm: Landmarks) -> np.ndarray:
     return ok
 
 
-def shoulder_width(lm: Landmarks) -> np.ndarray:
+def shoulder_width(lm: Landmarks) -> NDArray[np.float64]:
     """(T,) the distance between the shoulders in pixels (NaN where not in view)."""
     left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
     return np.where(shoulders_in_view(lm), np.hypot(*(left - right).T), np.nan)
 
 
-def neck_ratio(lm: Landmarks) -> np.ndarray:
+def neck_ratio(lm: Landmarks) -> NDArray[np.float64]:
     """(T,) (shoulder line y - head point y) / shoulder width; NaN: shoulders not in view."""
     left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
     head = head_point(lm)
@@ -94,17 +95,18 @@ def neck_ratio(lm: Landmarks) -> np.ndarray:
         return ((left[:, 1] + right[:, 1]) / 2 - head[:, 1]) / shoulder_width(lm)
 
 
-def head_height(lm: Landmarks) -> np.ndarray:
+def head_height(lm: Landmarks) -> NDArray[np.float64]:
     """(T,) the head point's height in the frame, normalised (0 top, 1 bottom); NaN: no face."""
     return head_point(lm)[:, 1] / lm.frame_size[1]
 
 
-def face_width(lm: Landmarks) -> np.ndarray:
+def face_width(lm: Landmarks) -> NDArray[np.float64]:
     """(T,) the face mesh's width in pixels (NaN: no face)."""
-    return (lm.face_box[:, 2] - lm.face_box[:, 0]).astype(float) * lm.frame_size[0]
+    width: NDArray[np.float64] = (lm.face_box[:, 2] - lm.face_box[:, 0]).astype(float)
+    return width * lm.frame_size[0]
 
 
-def slump_score(ratio: np.ndarray, upright_ratio: float) -> np.ndarray:
+def slump_score(ratio: NDArray[np.float64], upright_ratio: float) -> NDArray[np.float64]:
     """(T,) fraction of the upright neck ratio that has been lost (0 upright, 0.3 = 30 % shorter).
 
     Negative when sitting taller than the reference. NaN stays NaN.
@@ -112,7 +114,9 @@ def slump_score(ratio: np.ndarray, upright_ratio: float) -> np.ndarray:
     return 1.0 - np.asarray(ratio, dtype=float) / upright_ratio
 
 
-def head_drop(head_y: np.ndarray, upright: Upright, frame_height: int) -> np.ndarray:
+def head_drop(
+    head_y: NDArray[np.float64], upright: Upright, frame_height: int
+) -> NDArray[np.float64]:
     """(T,) how much lower the head is than upright, in upright shoulder widths (+ lower)."""
     return (
         (np.asarray(head_y, dtype=float) - upright.head_y) * frame_height / upright.shoulder_width
@@ -120,11 +124,11 @@ def head_drop(head_y: np.ndarray, upright: Upright, frame_height: int) -> np.nda
 
 
 def slumped_state(
-    score: np.ndarray,
-    time_s: np.ndarray,
-    drop: np.ndarray | None = None,
-    face_scale: np.ndarray | None = None,
-) -> np.ndarray:
+    score: NDArray[np.float64],
+    time_s: NDArray[np.float64],
+    drop: NDArray[np.float64] | None = None,
+    face_scale: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """(T,) 1.0 slumped, 0.0 upright, NaN not judged; with hysteresis and a minimum duration.
 
     Args:

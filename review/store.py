@@ -25,9 +25,10 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import atomic, folders
 from review.errors import InputError
@@ -205,7 +206,7 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
         _damaged(out, f"summary.json: {err}")
 
 
-def _damaged(folder: Path, why: str) -> Any:
+def _damaged(folder: Path, why: str) -> NoReturn:
     raise DamagedAnalysis(
         f"{folder}: the analysis is damaged ({why}); analyse the recording again."
     )
@@ -224,7 +225,7 @@ def _optional_int(value: object) -> bool:
 def _read_summary(out: Path) -> dict[str, Any]:
     """summary.json, with every value the commands use checked for its type."""
     try:
-        data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        data: object = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
         _damaged(out, f"summary.json cannot be read: {err.__class__.__name__}")
     if not isinstance(data, dict):
@@ -304,7 +305,7 @@ def _good_recording(rec: object) -> bool:
 
 def _read_frames(
     out: Path, frame_columns: list[str], summary: dict[str, Any]
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     """frames.csv's times and columns, each row checked; as many rows as the summary says."""
     from review.session import BINARY_COLUMNS
 
@@ -350,7 +351,7 @@ def _read_frames(
     return time_s, columns
 
 
-def _read_landmarks(out: Path, path: Path, time_s: np.ndarray) -> Landmarks:
+def _read_landmarks(out: Path, path: Path, time_s: NDArray[np.float64]) -> Landmarks:
     try:
         lm = Landmarks.load(path)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:

@@ -15,6 +15,7 @@ is seen away from the head (every hand found is outside the head region) or for 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from review import events
 from review.geometry import face_box_px, hands_px, pose_px, pose_visible
@@ -40,7 +41,7 @@ MIN_TOUCH_S = 0.3
 MAX_HOLD_S = 3.0
 
 
-def head_region(lm: Landmarks) -> np.ndarray:
+def head_region(lm: Landmarks) -> NDArray[np.float64]:
     """(T, 4) x0, y0, x1, y1 in pixels of the region where a hand counts as touching.
 
     From the face mesh when found; else from the pose's nose and ears (a face-sized box
@@ -48,7 +49,7 @@ def head_region(lm: Landmarks) -> np.ndarray:
     """
     box = face_box_px(lm)
     width, height = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
-    region = np.stack(
+    region: NDArray[np.float64] = np.stack(
         [
             box[:, 0] - SIDE_MARGIN * width,
             box[:, 1] - TOP_MARGIN * height,
@@ -76,7 +77,7 @@ def head_region(lm: Landmarks) -> np.ndarray:
     return region
 
 
-def _inside(points: np.ndarray, region: np.ndarray) -> np.ndarray:
+def _inside(points: NDArray[np.float64], region: NDArray[np.float64]) -> NDArray[np.bool_]:
     """(T, N) bool: points (T, N, 2) inside region (T, 4)."""
     x, y = points[..., 0], points[..., 1]
     r = region[:, None, :]
@@ -84,7 +85,7 @@ def _inside(points: np.ndarray, region: np.ndarray) -> np.ndarray:
         return (x >= r[..., 0]) & (x <= r[..., 2]) & (y >= r[..., 1]) & (y <= r[..., 3])
 
 
-def hand_points_on_head(lm: Landmarks) -> np.ndarray:
+def hand_points_on_head(lm: Landmarks) -> NDArray[np.int_]:
     """(T,) the most hand landmarks of one hand inside the head region (0-21).
 
     Pose hand points count too (scaled to the 21-point hand) when the hand model lost the hand.
@@ -98,10 +99,11 @@ def hand_points_on_head(lm: Landmarks) -> np.ndarray:
         pose_count = (_inside(pts, region) & vis).sum(axis=1) * (21 / 4)
         no_hand = np.isnan(hands[:, k, 0, 0])
         counts[no_hand, k] = np.maximum(counts[no_hand, k], pose_count[no_hand].astype(int))
-    return counts.max(axis=1) if len(counts) else np.zeros(0, dtype=int)
+    most: NDArray[np.int_] = counts.max(axis=1) if len(counts) else np.zeros(0, dtype=int)
+    return most
 
 
-def hands_seen_away(lm: Landmarks) -> np.ndarray:
+def hands_seen_away(lm: Landmarks) -> NDArray[np.bool_]:
     """(T,) bool: no hand is at the head, as far as anything shows.
 
     A hand is at the head when MIN_HAND_POINTS of its landmarks are in the head region, or,
@@ -126,8 +128,11 @@ def hands_seen_away(lm: Landmarks) -> np.ndarray:
 
 
 def hold_touches(
-    touching: np.ndarray, released: np.ndarray, time_s: np.ndarray, max_hold_s: float = MAX_HOLD_S
-) -> np.ndarray:
+    touching: NDArray[np.bool_],
+    released: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
+    max_hold_s: float = MAX_HOLD_S,
+) -> NDArray[np.bool_]:
     """(T,) bool: touches held through frames where the hand is lost, not seen away.
 
     Args:
@@ -150,11 +155,11 @@ def hold_touches(
 
 
 def self_touch_state(
-    points_on_head: np.ndarray,
-    judged: np.ndarray,
-    time_s: np.ndarray,
-    released: np.ndarray | None = None,
-) -> np.ndarray:
+    points_on_head: NDArray[np.float64],
+    judged: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
+    released: NDArray[np.bool_] | None = None,
+) -> NDArray[np.float64]:
     """(T,) 1.0 touching the face or hair, 0.0 not, NaN where not ``judged`` (no person).
 
     ``released`` (see ``hands_seen_away``): with it, a touch is held through frames where the

@@ -8,6 +8,7 @@ too little time gets the verdict "unknown", never "good".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -175,7 +176,23 @@ _UNKNOWN_TIPS = {
 }
 
 
-def _unknown(out: dict, judged_s: float, what: str, reasons: list[tuple[str, float]]) -> dict:
+class _Figure(TypedDict):
+    """A habit's figure and threshold (``HabitResult`` fields)."""
+
+    figure: str
+    figure_text: str
+    threshold: str
+
+
+class _Said(_Figure):
+    """A habit's figure, threshold, verdict and words (``HabitResult`` fields)."""
+
+    verdict: str
+    seen: str
+    tip: str
+
+
+def _unknown(out: _Figure, judged_s: float, what: str, reasons: list[tuple[str, float]]) -> _Said:
     """``out`` completed for a habit judged for too little time."""
     seen = f"{what} for only {duration_text(judged_s)}: too little to judge."
     tip = _UNKNOWN_TIPS[reasons[0][0] if reasons else OTHER]
@@ -186,9 +203,9 @@ def _percent(pct: float | None) -> str:
     return "\u2013" if pct is None else f"{pct:.0f}%"
 
 
-def _eye_contact(session: Session, judged_s: float, reasons: list) -> dict:
+def _eye_contact(session: Session, judged_s: float, reasons: list[tuple[str, float]]) -> _Said:
     pct = session.percent("eye_contact")
-    out = {
+    out: _Figure = {
         "figure": _percent(pct),
         "figure_text": "of the judged time looking towards the lens",
         "threshold": f"Good at {GOOD_EYE_CONTACT_PCT:.0f}% or more of the time your eyes "
@@ -218,9 +235,9 @@ def _eye_contact(session: Session, judged_s: float, reasons: list) -> dict:
     return {**out, "verdict": "work", "seen": seen, "tip": tip}
 
 
-def _slumping(session: Session, judged_s: float, reasons: list) -> dict:
+def _slumping(session: Session, judged_s: float, reasons: list[tuple[str, float]]) -> _Said:
     pct = session.percent("slumped")
-    out = {
+    out: _Figure = {
         "figure": _percent(pct),
         "figure_text": "of the judged time slumped",
         "threshold": f"Good at {MAX_SLUMPED_PCT:.0f}% or less of the time your shoulders "
@@ -251,9 +268,9 @@ def _slumping(session: Session, judged_s: float, reasons: list) -> dict:
     return {**out, "verdict": "work", "seen": seen, "tip": tip}
 
 
-def _fidgeting(session: Session, judged_s: float, reasons: list) -> dict:
+def _fidgeting(session: Session, judged_s: float, reasons: list[tuple[str, float]]) -> _Said:
     pct = session.percent("fidgeting")
-    out = {
+    out: _Figure = {
         "figure": _percent(pct),
         "figure_text": "of the judged time fidgeting",
         "threshold": f"Good at {MAX_FIDGETING_PCT:.0f}% or less of the time you were in view.",
@@ -300,10 +317,10 @@ def touch_allowance(judged_s: float) -> int:
     return max(1, int(judged_s // TOUCH_ALLOWANCE_S))
 
 
-def _touching(session: Session, judged_s: float, reasons: list) -> dict:
+def _touching(session: Session, judged_s: float, reasons: list[tuple[str, float]]) -> _Said:
     events = session.events_of("self_touch")
     n = len(events)
-    out = {
+    out: _Figure = {
         "figure": f"{n} time{'s' if n != 1 else ''}",
         "figure_text": "touching your face or hair",
         "threshold": f"Good at no more than one touch per {TOUCH_ALLOWANCE_S / 60:.0f} minutes "

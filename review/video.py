@@ -25,12 +25,14 @@ import math
 import os
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from review.errors import InputError
 
@@ -39,6 +41,7 @@ MAX_PLAUSIBLE_S = 12 * 3600.0
 #: Decoding that stops more than this before the stated end means the file ended early.
 EARLY_END_TOLERANCE_S = 1.0
 _DECODE_ERRORS = (av.error.FFmpegError, ValueError, OverflowError, MemoryError)
+_Pixel = TypeVar("_Pixel", bound=np.generic)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class Frame:
 
     index: int
     time_s: float
-    image: np.ndarray
+    image: NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class DecodedFrame:
     _frame: av.VideoFrame
     _rotation: int
 
-    def array(self, max_side: int | None = None, rgb: bool = False) -> np.ndarray | None:
+    def array(self, max_side: int | None = None, rgb: bool = False) -> NDArray[np.uint8] | None:
         """The upright image (BGR, or RGB), or None if the decoder gave an unusable frame.
 
         Args:
@@ -326,7 +329,7 @@ def _first_frames(
 _ROT90_K = {90: -1, 180: 2, 270: 1}
 
 
-def upright(image: np.ndarray, rotation: int) -> np.ndarray:
+def upright(image: NDArray[_Pixel], rotation: int) -> NDArray[_Pixel]:
     """Rotate a stored frame clockwise by ``rotation`` degrees so that it shows upright."""
     if rotation == 0:
         return image
@@ -480,7 +483,9 @@ def spread_frames(
         container.close()
 
 
-def keyframe_times(path: str | os.PathLike[str], info: VideoInfo | None = None) -> np.ndarray:
+def keyframe_times(
+    path: str | os.PathLike[str], info: VideoInfo | None = None
+) -> NDArray[np.float64]:
     """Times of the key frames (seconds, relative as ``frames`` gives them), from the packets.
 
     Reading packets without decoding them is fast (20 ms for a 2-minute 720p MP4). Decoding
@@ -502,7 +507,8 @@ def keyframe_times(path: str | os.PathLike[str], info: VideoInfo | None = None) 
         pass
     finally:
         container.close()
-    return np.unique(np.asarray(times, dtype=float))
+    found: NDArray[np.float64] = np.unique(np.asarray(times, dtype=float))
+    return found
 
 
 #: Bytes hashed at each end of a file for its fingerprint.
@@ -548,8 +554,8 @@ class RecordingId:
         return {"path": self.path, "size_bytes": self.size_bytes, "fingerprint": self.fingerprint}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> RecordingId:
-        """Inverse of ``to_dict``."""
+    def from_dict(cls, data: Mapping[str, Any]) -> RecordingId:
+        """Inverse of ``to_dict`` (``data`` as parsed from JSON, checked by review.store)."""
         return cls(str(data["path"]), int(data["size_bytes"] or 0), str(data["fingerprint"]))
 
 
@@ -581,7 +587,7 @@ JUMP_STEPS = 20
 MIN_JUMP_S = 1.0
 
 
-def timing_problem(time_s: np.ndarray) -> str | None:
+def timing_problem(time_s: NDArray[np.float64]) -> str | None:
     """A plain sentence if the frames' times jump (a long gap with no frame), else None.
 
     Args:
@@ -605,7 +611,7 @@ def timing_problem(time_s: np.ndarray) -> str | None:
     )
 
 
-def ended_early(info: VideoInfo, time_s: np.ndarray) -> str | None:
+def ended_early(info: VideoInfo, time_s: NDArray[np.float64]) -> str | None:
     """A plain sentence if decoding stopped well before the end the container states.
 
     Args:
@@ -631,7 +637,7 @@ def ended_early(info: VideoInfo, time_s: np.ndarray) -> str | None:
 
 def _image(
     frame: av.VideoFrame, rotation: int, max_side: int | None, pixels: str = "bgr24"
-) -> np.ndarray | None:
+) -> NDArray[np.uint8] | None:
     """The frame as an upright ``pixels`` array (None if the decoder gave an unusable frame)."""
     try:
         w, h = frame.width, frame.height
@@ -643,9 +649,11 @@ def _image(
             image = frame.to_ndarray(format=pixels)
     except _DECODE_ERRORS:
         return None
+    # bgr24 and rgb24 give uint8 (PyAV's types give the union over every pixel format).
+    pixels_u8 = cast("NDArray[np.uint8]", image)
     # FFmpeg pads each row to its alignment (360 px of RGB is 1080 bytes, stored in 1104):
     # such an array is a strided view, and MediaPipe (and OpenCV in places) need one block.
-    return np.ascontiguousarray(upright(image, rotation))
+    return np.ascontiguousarray(upright(pixels_u8, rotation))
 
 
 def _seek(
@@ -653,6 +661,8 @@ def _seek(
 ) -> None:
     """Seek to the last keyframe at or before ``time_s`` (container clock); stay put on failure."""
     try:
+        if stream.time_base is None:
+            raise TypeError("the stream has no time base")
         # Rounded, so that seeking to a key frame's own time lands on it, not the one before.
         container.seek(round(time_s / stream.time_base), stream=stream, backward=True)
     except (*_DECODE_ERRORS, ZeroDivisionError, TypeError):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from review import atomic
 from review.errors import InputError, ReviewError
@@ -58,7 +59,7 @@ def next_pts(time_s: float, previous_pts: int | None, time_base: Fraction = TIME
     return pts
 
 
-def even_pad(image: np.ndarray) -> np.ndarray:
+def even_pad(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Add a black last row or column where a side is odd, as yuv420p requires."""
     h, w = image.shape[:2]
     if h % 2 == 0 and w % 2 == 0:
@@ -139,7 +140,7 @@ class TimedVideoWriter:
         self._stream: av.video.stream.VideoStream | None = None
         self._size: tuple[int, int] | None = None
         self._pts: list[int] = []
-        self._pending: list[av.Packet] = []
+        self._pending: list[av.Packet[av.video.stream.VideoStream]] = []
         self.metadata: dict[str, str] = {}
 
     def __enter__(self) -> TimedVideoWriter:
@@ -177,7 +178,7 @@ class TimedVideoWriter:
         if self._audio_template is not None:
             self._audio = self._container.add_stream_from_template(self._audio_template)
 
-    def mux_audio(self, packets: Iterable[av.Packet]) -> None:
+    def mux_audio(self, packets: Iterable[av.Packet[av.audio.stream.AudioStream]]) -> None:
         """Copy audio packets of the ``audio`` stream given at creation (after a frame)."""
         if self._container is None or self._audio is None:
             raise RuntimeError("mux_audio needs an audio stream and a first frame")
@@ -185,7 +186,7 @@ class TimedVideoWriter:
             packet.stream = self._audio
             self._container.mux(packet)
 
-    def write(self, image: np.ndarray, time_s: float) -> int:
+    def write(self, image: NDArray[np.uint8], time_s: float) -> int:
         """Encode one BGR frame captured ``time_s`` seconds after the first.
 
         Args:
@@ -210,6 +211,7 @@ class TimedVideoWriter:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
         frame.pts = pts
         frame.time_base = self._time_base
+        assert self._stream is not None, "opened with the first frame"
         self._mux(self._stream.encode(frame))
         self.frames += 1
         return pts
@@ -225,8 +227,12 @@ class TimedVideoWriter:
             )
         return out
 
-    def _mux(self, packets: list[av.Packet], final: bool = False) -> None:
+    def _mux(
+        self, packets: list[av.Packet[av.video.stream.VideoStream]], final: bool = False
+    ) -> None:
         """Mux packets in order once their durations are known (the next frame has come)."""
+        container = self._container
+        assert container is not None, "muxing before the first frame opened the file"
         self._pending.extend(packets)
         durations = self._durations(final)
         while self._pending:
@@ -235,7 +241,7 @@ class TimedVideoWriter:
                 if packet.pts not in durations:
                     break
                 packet.duration = durations[packet.pts]
-            self._container.mux(self._pending.pop(0))
+            container.mux(self._pending.pop(0))
 
     def close(self) -> Path | None:
         """Finish the file and move it into place.
@@ -247,6 +253,7 @@ class TimedVideoWriter:
         if self._container is None:
             return None
         try:
+            assert self._stream is not None and self._tmp is not None, "opened with the container"
             self._mux(self._stream.encode(None), final=True)
             self._container.close()
             self._container = None

@@ -30,3 +30,14 @@ def test_the_problem_is_on_where_eye_contact_is_off_and_unknown_stays_unknown():
 def test_an_unknown_habit_names_the_known_ones():
     with pytest.raises(KeyError, match="eye_contact"):
         habits.habit("smiling")
+
+
+def test_the_summary_type_names_every_key_a_summary_has():
+    from review.analysis import analyse_landmarks
+    from review.session import Summary
+    from tests import synth
+
+    summary = analyse_landmarks(synth.still(3.0)).summary
+    assert list(summary) == list(Summary.__annotations__)
+    for h in habits.HABITS:
+        assert f"{h.column}_pct" in summary
