@@ -8,6 +8,10 @@ Everything runs on your machine. The library API::
     session.rows()           # the per-frame table (or session.to_pandas())
     session.save("answer_review")
 
+    # or, as `review analyse` does: the folder with report.html
+    result = review.analyse_to_folder("answer.mp4")
+    result.folder / "report.html"
+
 The names below are imported on first use, so ``import review`` (and the ``review`` command's
 start, which a Ctrl-C may interrupt) loads nothing heavy.
 """
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from review.landmarks import Landmarks
     from review.reference import Reference
     from review.session import Session
+    from review.usecases import analyse_to_folder, compare_to_folder
 
 #: Public name -> module it lives in.
 _EXPORTS = {
@@ -36,6 +41,8 @@ _EXPORTS = {
     "Session": "review.session",
     "analyse": "review.analysis",
     "analyse_landmarks": "review.analysis",
+    "analyse_to_folder": "review.usecases",
+    "compare_to_folder": "review.usecases",
     "calibrate": "review.analysis",
 }
 
@@ -49,7 +56,9 @@ __all__ = [
     "Session",
     "analyse",
     "analyse_landmarks",
+    "analyse_to_folder",
     "calibrate",
+    "compare_to_folder",
     "load",
 ]
 __version__ = "0.1.0"

@@ -78,12 +78,15 @@ def _fmt_pct(value: float | None) -> str:
 def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
     from review.habits import HABITS
     from review.timefmt import mmss
+    from review.verdicts import enough_seen
 
     click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
     click.echo(f"  person in view   {_fmt_pct(summary['person_visible_pct'])}")
     figures: Mapping[str, Any] = summary  # the habits' keys, named by review.habits
     for h in HABITS:
-        if h.kind == "percent":
+        if not enough_seen(figures, h.column):
+            click.echo(f"  {h.name.lower():<16} not enough seen to judge")
+        elif h.kind == "percent":
             click.echo(f"  {h.name.lower():<16} {_fmt_pct(figures[f'{h.column}_pct'])} of the time")
         else:
             click.echo(f"  {h.name.lower():<16} {figures[f'{h.column}_count']} time(s)")
@@ -255,45 +258,22 @@ def analyse(
         review analyse answer.mp4 -o results --calibration upright.mp4
         review analyse answer.mp4 --annotate   # also answer_review/annotated.mp4
     """
-    from review import analysis, folders, store
-    from review import video as video_mod
+    from review import usecases
 
-    video_mod.probe(video)  # refuse a bad input before doing anything else
-    out = out_dir if out_dir is not None else store.results_folder(video)
-    if calibration is not None:
-        video_mod.probe(calibration)
-    inputs = [video, *([calibration] if calibration is not None else [])]
-    folders.check_output(out, store.ANALYSIS, inputs, store.owner_of(video))
+    plan = usecases.plan_analysis(video, out_dir, calibration)
     if not no_history:
         _check_history(db)  # refuse an unusable database before the long part
     with _decode_warnings_reported(), _progress(not quiet) as progress:
-        session = analysis.analyse(video, calibration=calibration, progress=progress)
-    if len(session) == 0:
-        raise ReviewError(f"{video}: no frame could be analysed.")
-    session.save(out, extra=_report_writer(video, annotate, quiet), protect=inputs)
+        with _progress(not quiet, "Writing") as writing:
+            result = usecases.run_analysis(plan, progress, annotate, annotate_progress=writing)
+    for warning in result.warnings:
+        click.echo(f"review: warning: {warning}", err=True)
+    out = result.folder
     _saved(out)
     if not no_history:
-        _record_history(session.summary, out, db)
+        _record_history(result.session.summary, out, db)
     if not quiet:
-        _print_summary(session.summary, out, video)
-
-
-def _report_writer(video: Path, annotate: bool, quiet: bool) -> Callable[[Path, Session], None]:
-    """Writes report.html (and annotated.mp4) into the analysis' temporary folder."""
-
-    def write(tmp: Path, session: Session) -> None:
-        from review.report import write_report
-
-        if annotate:
-            from review.annotate import write_annotated
-
-            with _progress(not quiet, "Writing") as progress:
-                write_annotated(session, video, tmp / "annotated.mp4", progress=progress)
-        written = write_report(session, tmp / "report.html", video=video)
-        if written.note:
-            click.echo(f"review: warning: {written.note}", err=True)
-
-    return write
+        _print_summary(result.session.summary, out, video)
 
 
 @main.command()
@@ -606,20 +586,9 @@ def compare(
         review compare monday.mp4 friday.mp4              # results in comparison/
         review compare monday_review friday.mp4 -o progress --calibration upright.mp4
     """
-    from review import compare_report, folders, inputs, store
-    from review import video as video_mod
+    from review import compare_report, usecases
 
-    needs_landmarks = calibration is not None
-    kinds = [inputs.check(p, needs_landmarks=needs_landmarks) for p in (before, after)]
-    if calibration is not None:
-        video_mod.probe(calibration)
-    protect = compare_report.comparison_inputs(before, after, kinds, calibration)
-    folders.check_output(out_dir, compare_report.COMPARISON, protect)
-    for path, kind in zip((before, after), kinds):
-        if kind == "video":
-            folder = store.results_folder(path)
-            others = [p for p in protect if Path(p).absolute() != folder.absolute()]
-            folders.check_output(folder, store.ANALYSIS, others, store.owner_of(path))
+    kinds = usecases.plan_comparison(before, after, out_dir, calibration).kinds
     record = not no_history and "video" in kinds
     if record:
         _check_history(db)
@@ -629,7 +598,7 @@ def compare(
             _record_history(session.summary, folder, db)
 
     with _decode_warnings_reported(), _progress(not quiet) as progress:
-        result = compare_report.compare_paths(
+        result = usecases.compare_to_folder(
             before,
             after,
             out_dir,

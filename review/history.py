@@ -93,10 +93,18 @@ def _v1(conn: sqlite3.Connection) -> None:
 
 
 def _habit_figure(habit: Habit) -> Callable[[Mapping[str, Any]], Any]:
-    """How a habit's history figure is read from a summary.json dict."""
-    if habit.kind == "per_minute":
-        return lambda s: per_minute(s, habit.column)
-    return lambda s: s.get(habit.figure)
+    """How a habit's history figure is read from a summary.json dict (None: not enough seen)."""
+
+    def figure(summary: Mapping[str, Any]) -> Any:
+        from review.verdicts import enough_seen
+
+        if not enough_seen(summary, habit.column):
+            return None
+        if habit.kind == "per_minute":
+            return per_minute(summary, habit.column)
+        return summary.get(habit.figure)
+
+    return figure
 
 
 #: Figure columns added in version 2, read from a summary: name -> (SQL type, getter).

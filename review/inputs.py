@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review import analysis, store
-from review.errors import InputError, ReviewError
+from review.errors import InputError
 from review.reference import Reference
 from review.session import Session
 
@@ -109,29 +109,13 @@ def load(
         assert session.landmarks is not None  # check() made sure landmarks.npz is there
         rejudged = analysis.rejudge(session, reference)
         return Loaded(rejudged, p, analysed_now=False, rejudged=True)
-    session = analysis.analyse_file(p, reference, progress)
-    if len(session) == 0:
-        raise ReviewError(f"{p}: no frame could be analysed.")
-    folder = save_results(session, results_folder(p), p, protect)
-    return Loaded(session, folder, analysed_now=True, rejudged=False)
+    from review import usecases
+
+    plan = usecases.plan_analysis(p, reference=reference, protect=protect)
+    result = usecases.run_analysis(plan, progress)
+    return Loaded(result.session, result.folder, analysed_now=True, rejudged=False)
 
 
 def load_folder(folder: Path) -> Session:
     """Load an analysis folder; a damaged one is an InputError, not a traceback."""
     return store.load(folder)
-
-
-def save_results(
-    session: Session, folder: Path, video: Path, protect: tuple[Path, ...] = ()
-) -> Path:
-    """Save a video's results as ``review analyse`` does: the folder and its report.html.
-
-    Keep in step with the ``analyse`` command (review/cli.py).
-    """
-    from review.report import write_report
-
-    def report(tmp: Path, saved: Session) -> None:
-        write_report(saved, tmp / "report.html", video=video)
-
-    others = tuple(p for p in protect if Path(p).absolute() != folder.absolute())
-    return session.save(folder, extra=report, protect=others)

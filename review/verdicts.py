@@ -7,8 +7,9 @@ too little time gets the verdict "unknown", never "good".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -29,6 +30,20 @@ MAX_FIDGETING_PCT = 10.0
 TOUCH_ALLOWANCE_S = 120.0
 #: A habit judged for less time than this gets no verdict (3 s: the fidgeting window).
 MIN_JUDGED_S = fidget.WINDOW_S
+
+
+def judged_seconds(summary: Mapping[str, Any], column: str) -> float:
+    """How long a habit was judged, from a summary.json dict (0 when nothing is known)."""
+    duration = float(summary.get("duration_s") or 0.0)
+    unjudged = float((summary.get("not_judged_pct") or {}).get(column, 100.0))
+    return max(0.0, duration * (1.0 - unjudged / 100.0))
+
+
+def enough_seen(summary: Mapping[str, Any], column: str) -> bool:
+    """The one rule for "not enough seen": a habit judged for under MIN_JUDGED_S gets no figure."""
+    return judged_seconds(summary, column) >= MIN_JUDGED_S
+
+
 #: Event times listed per habit in its headline, longest first (all are on the timeline).
 MAX_TIMES_LISTED = 5
 

@@ -218,3 +218,12 @@ def test_analyse_records_the_session_unless_told_not_to(tmp_path, sample):
     )
     assert result.exit_code == 0, result.output
     assert len(history.entries(db)) == 1
+
+
+def test_a_habit_seen_too_briefly_has_no_figure_in_the_history(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    history.record(_summary(eye=100.0, seconds=2.4), tmp_path / "short_review", db)
+    history.record(_summary(eye=100.0, seconds=60.0), tmp_path / "long_review", db)
+    short, long = history.entries(db)
+    assert short.eye_contact_pct is None and short.self_touch_per_min is None
+    assert long.eye_contact_pct == 100.0

@@ -108,3 +108,19 @@ def test_one_touch_is_always_fine_and_more_are_allowed_in_longer_recordings():
     assert touch_allowance(30) == 1
     assert touch_allowance(119) == 1
     assert touch_allowance(250) == 2
+
+
+def test_the_terminal_summary_follows_the_one_not_enough_seen_rule(capsys, tmp_path):
+    from review.analysis import analyse_landmarks
+    from review.cli import _print_summary
+    from review.verdicts import enough_seen
+
+    short = analyse_landmarks(synth.still(2.4)).summary
+    long = analyse_landmarks(synth.still(8.0)).summary
+    assert not enough_seen(short, "eye_contact") and enough_seen(long, "eye_contact")
+    _print_summary(short, tmp_path, tmp_path / "a.mp4")
+    out = capsys.readouterr().out
+    assert "100%" not in out.split("person in view")[1].split("\n", 1)[1]
+    assert out.count("not enough seen to judge") == 4
+    _print_summary(long, tmp_path, tmp_path / "a.mp4")
+    assert "eye contact      100% of the time" in capsys.readouterr().out
