@@ -210,8 +210,15 @@ class _Said(_Figure):
 def _unknown(out: _Figure, judged_s: float, what: str, reasons: list[tuple[str, float]]) -> _Said:
     """``out`` completed for a habit judged for too little time."""
     seen = f"{what} for only {duration_text(judged_s)}: too little to judge."
-    tip = _UNKNOWN_TIPS[reasons[0][0] if reasons else OTHER]
-    return {**out, "verdict": "unknown", "seen": seen, "tip": tip}
+    if reasons:
+        tip = _UNKNOWN_TIPS[reasons[0][0]]
+    else:  # everything was judged: the recording itself is too short
+        tip = (
+            f"Record a longer answer: at least {MIN_JUDGED_S:.0f} s can be judged, and a "
+            "practice answer of one to two minutes shows your habits best."
+        )
+    # No figure: a share of a few seconds would read as a result.
+    return {**out, "figure": "\u2013", "verdict": "unknown", "seen": seen, "tip": tip}
 
 
 def _percent(pct: float | None) -> str:

@@ -124,3 +124,12 @@ def test_the_terminal_summary_follows_the_one_not_enough_seen_rule(capsys, tmp_p
     assert out.count("not enough seen to judge") == 4
     _print_summary(long, tmp_path, tmp_path / "a.mp4")
     assert "eye contact      100% of the time" in capsys.readouterr().out
+
+
+def test_a_clip_too_short_to_judge_shows_no_figure_and_asks_for_a_longer_answer():
+    from review.verdicts import habit_results
+
+    results = habit_results(analyse_landmarks(synth.still(2.4)))
+    assert [r.verdict for r in results] == ["unknown"] * 4
+    assert all(r.figure == "\u2013" for r in results)
+    assert all("longer answer" in r.tip for r in results)
