@@ -390,9 +390,8 @@ class _StatusLine:
     "--output",
     "target",
     type=click.Path(path_type=Path),
-    default=Path("answer.mp4"),
-    show_default=True,
-    help="The video file to write (.mp4, .mov or .mkv). An existing one is replaced.",
+    help="The video file to write (.mp4, .mov or .mkv; default: answer-DATE-TIME.mp4 here, so "
+    "practice sessions accumulate). An existing one is replaced.",
 )
 @click.option(
     "--seconds",
@@ -425,10 +424,19 @@ class _StatusLine:
 @click.option("--no-preview", is_flag=True, help="No preview window (record headless).")
 @click.option("--no-analyse", is_flag=True, help="Only record; analyse later.")
 @click.option("--no-pace", is_flag=True, hidden=True, help="Read a file source at full speed.")
+@click.option(
+    "--calibration",
+    type=click.Path(path_type=Path),
+    help="Analyse against this calibration clip (as `review analyse --calibration`).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary after the analysis.")
+@click.option("--db", type=click.Path(path_type=Path), help=_DB_HELP)
+@click.option("--no-history", is_flag=True, help="Do not record this session in the history.")
+@click.option("--annotate", is_flag=True, help="Also write annotated.mp4 (see `review analyse`).")
 @click.pass_context
 def record(
     ctx: click.Context,
-    target: Path,
+    target: Path | None,
     seconds: float,
     camera: str,
     question: str,
@@ -436,6 +444,11 @@ def record(
     no_preview: bool,
     no_analyse: bool,
     no_pace: bool,
+    calibration: Path | None = None,
+    quiet: bool = False,
+    db: Path | None = None,
+    no_history: bool = False,
+    annotate: bool = False,
 ) -> None:
     """Record an answer from your webcam, then analyse it.
 
@@ -450,7 +463,7 @@ def record(
 
     \b
     Example:
-        review record                          # 2 minutes from the default webcam
+        review record                          # 2 minutes, into answer-DATE-TIME.mp4
         review record -o monday.mp4 --seconds 90 --question "Why this job?"
         review record --camera 1 --no-analyse
     """
@@ -459,10 +472,17 @@ def record(
     from review.timefmt import mmss
     from review.writer import check_target
 
+    target = target if target is not None else record_mod.dated_name()
     check_target(target)
     out_dir = store.results_folder(target)
     if not no_analyse:
         folders.check_output(out_dir, store.ANALYSIS, [target], store.owner_of(target))
+        if calibration is not None:
+            from review import video as video_mod
+
+            video_mod.probe(calibration)
+        if not no_history:
+            _check_history(db)
     source = record_mod.parse_camera(camera)
     status = _StatusLine()
     if target.exists():
@@ -502,7 +522,16 @@ def record(
         click.echo(f"Analyse it with: review analyse {target}")
         return
     try:
-        ctx.invoke(analyse, video=target)
+        ctx.invoke(
+            analyse,
+            video=target,
+            out_dir=None,
+            calibration=calibration,
+            quiet=quiet,
+            db=db,
+            no_history=no_history,
+            annotate=annotate,
+        )
     except KeyboardInterrupt:
         click.echo(
             f"review: analysis interrupted; the recording is kept. Analyse it with: "

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -89,6 +90,21 @@ class Recording:
 
 
 # --- pure helpers ---------------------------------------------------------------------------
+
+
+def dated_name(folder: str | os.PathLike[str] = ".", now: datetime | None = None) -> Path:
+    """A new recording's default name, by date and time: ``answer-2026-12-02-0930.mp4``.
+
+    A name already taken (two recordings in one minute) gets ``-2``, ``-3``... so that no
+    earlier recording is ever replaced by default.
+    """
+    stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H%M")
+    base = Path(folder) / f"answer-{stamp}.mp4"
+    candidate, n = base, 2
+    while candidate.exists() or candidate.with_name(candidate.stem + "_review").exists():
+        candidate = base.with_name(f"{base.stem}-{n}.mp4")
+        n += 1
+    return candidate
 
 
 def parse_camera(value: str | int) -> int | str:

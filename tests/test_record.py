@@ -408,3 +408,33 @@ def test_ctrl_c_during_the_countdown_writes_nothing(tmp_path, sample):
         proc.kill()
     assert proc.returncode == 130 and "cancelled" in err and "Traceback" not in err
     assert os.listdir(tmp_path) == []
+
+
+def test_recordings_are_named_by_date_and_never_replace_an_earlier_one(tmp_path):
+    from datetime import datetime
+
+    from review.record import dated_name
+
+    now = datetime(2026, 12, 2, 9, 30)
+    first = dated_name(tmp_path, now)
+    assert first == tmp_path / "answer-2026-12-02-0930.mp4"
+    first.write_bytes(b"x")
+    second = dated_name(tmp_path, now)
+    assert second == tmp_path / "answer-2026-12-02-0930-2.mp4"
+    (tmp_path / "answer-2026-12-02-0930-2_review").mkdir()  # results left from a deleted one
+    assert dated_name(tmp_path, now).name == "answer-2026-12-02-0930-3.mp4"
+
+
+@pytest.mark.integration
+def test_record_takes_the_analyse_options_and_names_the_recording_by_date(
+    tmp_path, sample, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    args = ["record", "--camera", str(sample("upright.mp4")), "--seconds", "2"]
+    args += ["--countdown", "0", "--no-preview", "--no-pace", "--no-history", "-q", "--annotate"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    (recorded,) = tmp_path.glob("answer-*.mp4")
+    out = tmp_path / f"{recorded.stem}_review"
+    assert (out / "report.html").is_file() and (out / "annotated.mp4").is_file()
+    assert "eye contact" not in result.output  # -q: no summary
