@@ -200,6 +200,7 @@ def rejudge(session: Session, reference: Reference) -> Session:
     )
     again.people_max = session.people_max
     again.recording = session.recording
+    again.question = session.question
     again.notes += [note for note in session.notes if note not in again.notes]
     return again
 
@@ -307,6 +308,7 @@ def analyse_recording(
         unjudged_movement=poor,
     )
     session.people_max = look.people_max
+    session.question = info.question
     followed = glance.followed_main(look, lm.face_box, lm.time_s)
     weights = frame_durations(lm.time_s) if len(lm) else np.zeros(0)
     present_poor = poor & (session.columns["person"] == 1.0)

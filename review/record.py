@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from review.errors import InputError, ReviewError
 from review.landmarks import quiet_native_stderr
 from review.timefmt import mmss
+from review.video import RECORDED_BY
 from review.writer import TimedVideoWriter, check_target
 
 DEFAULT_SECONDS = 120.0
@@ -641,7 +642,7 @@ def record(
     writer = TimedVideoWriter(target, nominal_fps=cam.claimed_fps)
     if question:
         writer.metadata["title"] = question
-    writer.metadata["comment"] = "Interview practice answer recorded with review"
+    writer.metadata["comment"] = RECORDED_BY
     encoder: _Encoder | None = None
     try:
         if preview:

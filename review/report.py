@@ -272,6 +272,7 @@ def render_html(
     summary = session.summary
     context = {
         "video_name": os.path.basename(session.video) or "(unnamed recording)",
+        "question": session.question,
         "calibration_name": os.path.basename(session.reference.calibration_video or ""),
         "duration": mmss(session.duration_s),
         "duration_text": duration_text(session.duration_s),

@@ -64,6 +64,7 @@ class Summary(TypedDict):
     schema_version: int
     video: str
     recording: dict[str, object] | None
+    question: str | None
     duration_s: float
     frame_size: list[int]
     fps: float | None
@@ -100,6 +101,7 @@ class Session:
         people_max: Most faces seen at once on the frames checked for other people (see
             review.glance), or None when not checked.
         recording: Which file was analysed (absolute path, size, fingerprint), if known.
+        question: The interview question answered (recorded by ``review record``), or "".
 
     """
 
@@ -115,6 +117,7 @@ class Session:
     mediapipe_frames: int | None = None
     people_max: int | None = None
     recording: RecordingId | None = None
+    question: str = ""
 
     @classmethod
     def build(
@@ -205,6 +208,7 @@ class Session:
             "schema_version": SUMMARY_SCHEMA,
             "video": self.video,
             "recording": None if self.recording is None else self.recording.to_dict(),
+            "question": self.question or None,
             "duration_s": round(self.duration_s, 3),
             "frame_size": [int(self.frame_size[0]), int(self.frame_size[1])],
             "fps": round(self.fps, 3) if math.isfinite(self.fps) else None,

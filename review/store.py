@@ -201,6 +201,7 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
             mediapipe_frames=summary.get("mediapipe_frames"),
             people_max=summary.get("people_max"),
             recording=RecordingId.from_dict(recording) if recording else None,
+            question=summary.get("question") or "",
         )
     except (TypeError, ValueError, KeyError) as err:
         _damaged(out, f"summary.json: {err}")
@@ -264,6 +265,8 @@ def _read_summary(out: Path) -> dict[str, Any]:
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         problems.append("notes")
+    if data.get("question") is not None and not isinstance(data["question"], str):
+        problems.append("question")
     recording = data.get("recording")
     if recording is not None and not _good_recording(recording):
         problems.append("recording")

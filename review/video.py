@@ -57,6 +57,8 @@ class VideoInfo:
         duration_s: Duration from the container in seconds, or NaN when it does not say.
         frame_count: Number of frames the container claims, or 0 when it does not say.
         start_s: Presentation time of the first frame in the container's clock, seconds.
+        question: The interview question, for a recording made by ``review record`` (its
+            title tag), else "".
 
     """
 
@@ -68,6 +70,7 @@ class VideoInfo:
     duration_s: float
     frame_count: int
     start_s: float = 0.0
+    question: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,17 @@ def _open(path: Path) -> av.container.InputContainer:
     return container
 
 
+#: The comment tag ``review record`` writes, which marks the title tag as the question.
+RECORDED_BY = "Interview practice answer recorded with review"
+
+
+def _question(tags: Mapping[str, str]) -> str:
+    """The question a ``review record`` recording answers (other files' titles are not)."""
+    if tags.get("comment") != RECORDED_BY:
+        return ""
+    return str(tags.get("title", "")).strip()[:500]
+
+
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Read a recording's header and check that it decodes into more than one frame.
 
@@ -292,6 +306,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             duration_s=duration,
             frame_count=max(0, int(stream.frames or 0)),
             start_s=start_s if math.isfinite(start_s) else 0.0,
+            question=_question(container.metadata),
         )
     finally:
         container.close()

@@ -432,9 +432,20 @@ def test_record_takes_the_analyse_options_and_names_the_recording_by_date(
     monkeypatch.chdir(tmp_path)
     args = ["record", "--camera", str(sample("upright.mp4")), "--seconds", "2"]
     args += ["--countdown", "0", "--no-preview", "--no-pace", "--no-history", "-q", "--annotate"]
+    args += ["--question", "Why <this> job?"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     (recorded,) = tmp_path.glob("answer-*.mp4")
     out = tmp_path / f"{recorded.stem}_review"
     assert (out / "report.html").is_file() and (out / "annotated.mp4").is_file()
+    summary = __import__("json").loads((out / "summary.json").read_text())
+    assert summary["question"] == "Why <this> job?"
+    assert "Why &lt;this&gt; job?" in (out / "report.html").read_text()
     assert "eye contact" not in result.output  # -q: no summary
+
+
+def test_only_review_s_own_recordings_have_a_question():
+    from review.video import RECORDED_BY, _question
+
+    assert _question({"title": " Why this job? ", "comment": RECORDED_BY}) == "Why this job?"
+    assert _question({"title": "Canon EOS clip"}) == ""
