@@ -549,7 +549,6 @@ def test_interrupted_analysis_leaves_no_folder(tmp_path, sample, how, when):
                 pass
 
 
-@pytest.mark.integration
 def test_killed_while_saving_leaves_nothing_that_looks_like_a_result(tmp_path):
     from review import inputs
 
