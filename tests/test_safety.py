@@ -1,7 +1,10 @@
 """Never lose a user's file, never show the wrong video, never a traceback (issue 11).
 
 Every input is made here. Most cases are refused before any analysis, so they need no
-MediaPipe; the few that need a real analysis are marked ``integration``.
+MediaPipe; the few that need a real analysis are marked ``integration``. Refusals run the
+command in this process (``in_process``, tests/command.py: the same exit status and stderr,
+native output included, without a Python start-up per case); Ctrl-C is tested on processes
+of their own, and a refusal by a real process in tests/test_cli_input.py.
 """
 
 from __future__ import annotations
@@ -25,16 +28,8 @@ from review.analysis import analyse_landmarks
 from review.cli import main
 from review.video import RecordingId, timing_problem
 from tests import media, synth
-
-
-def run_review(*args: object, cwd: Path | None = None, timeout: float = 300):
-    return subprocess.run(
-        [sys.executable, "-m", "review", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
+from tests.command import as_process as run_review
+from tests.command import in_process
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -80,7 +75,7 @@ def test_a_home_folder_with_a_stray_summary_and_frames_is_never_wiped(tmp_path, 
     (home / "summary.json").write_text('{"video": "x", "events": [], "reference": {}}')
     (home / "frames.csv").write_text("frame,time_s\n")
     before = tree(home)
-    line = one_line_error(run_review("analyse", short_video, "-o", home, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", short_video, "-o", home, "-q", "--no-history"))
     assert "left alone" in line
     assert tree(home) == before
 
@@ -89,7 +84,7 @@ def test_an_earlier_result_with_a_file_of_the_users_added_is_refused(tmp_path, s
     out = saved_analysis(tmp_path / "short_review", short_video)
     (out / "notes.txt").write_text("what my coach said")
     before = tree(out)
-    line = one_line_error(run_review("analyse", short_video, "-o", out, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", short_video, "-o", out, "-q", "--no-history"))
     assert "did not write there" in line
     assert tree(out) == before
 
@@ -103,7 +98,7 @@ def test_a_folder_holding_the_recording_itself_is_refused(tmp_path, short_video)
     (folder / "summary.json").write_text("{}")
     (folder / "frames.csv").write_text("frame,time_s\n")
     before = tree(folder)
-    line = one_line_error(run_review("analyse", video, "-o", folder, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", video, "-o", folder, "-q", "--no-history"))
     assert "short.mp4, one of the inputs" in line
     assert tree(folder) == before
 
@@ -132,7 +127,7 @@ def test_the_recording_survives_every_output_at_or_above_it(tmp_path, short_vide
         ["analyse", video, "-o", out, "-q", "--no-history"],
         ["compare", video, video, "-o", out, "-q", "--no-history"],
     ):
-        one_line_error(run_review(*command, cwd=cwd))
+        one_line_error(in_process(*command, cwd=cwd))
         assert tree(tmp_path / "home") == before, command
 
 
@@ -144,7 +139,7 @@ def test_an_earlier_result_listing_the_recording_by_name_never_takes_it(tmp_path
     store.update_manifest(out)
     before = tree(out)
     line = one_line_error(
-        run_review("analyse", out / "annotated.mp4", "-o", out, "-q", "--no-history")
+        in_process("analyse", out / "annotated.mp4", "-o", out, "-q", "--no-history")
     )
     assert "one of the inputs" in line
     assert tree(out) == before
@@ -154,7 +149,7 @@ def test_the_current_folder_as_output_is_refused_in_one_line(tmp_path, short_vid
     empty = tmp_path / "empty"
     empty.mkdir()
     line = one_line_error(
-        run_review("analyse", short_video, "-o", ".", "-q", "--no-history", cwd=empty)
+        in_process("analyse", short_video, "-o", ".", "-q", "--no-history", cwd=empty)
     )
     assert "the folder you are working in" in line
     assert list(empty.iterdir()) == []
@@ -162,7 +157,7 @@ def test_the_current_folder_as_output_is_refused_in_one_line(tmp_path, short_vid
 
 @pytest.mark.parametrize("path", [".", "./", "/"])
 def test_a_folder_given_as_the_video_is_refused_in_one_line(tmp_path, path):
-    line = one_line_error(run_review("analyse", path, "-q", "--no-history", cwd=tmp_path))
+    line = one_line_error(in_process("analyse", path, "-q", "--no-history", cwd=tmp_path))
     assert "is a folder, not a video" in line
 
 
@@ -175,7 +170,7 @@ def test_results_of_another_recording_are_not_replaced(tmp_path, short_video):
     media.write_video(mkv, images, times)
     out = saved_analysis(tmp_path / "r_review", webm)
     before = tree(out)
-    line = one_line_error(run_review("analyse", mkv, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", mkv, "-q", "--no-history"))
     assert "results of another recording (r.webm)" in line
     assert tree(out) == before
     # The same recording, moved elsewhere with its results, is still the same recording.
@@ -437,13 +432,13 @@ def test_damaged_folders_fuzzed_never_give_a_traceback_or_replace_a_good_file(tm
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e9", "abc"])
 def test_record_refuses_a_duration_that_is_not_a_length_of_time(value):
-    line = one_line_error(run_review("record", "--seconds", value, "--camera", "none.mp4"))
+    line = one_line_error(in_process("record", "--seconds", value, "--camera", "none.mp4"))
     assert "--seconds" in line
 
 
 def test_usage_errors_have_the_documented_form():
     for args in (["analyse"], ["nonsense"], ["analyse", "--bogus", "x.mp4"]):
-        line = one_line_error(run_review(*args))
+        line = one_line_error(in_process(*args))
         assert "--help" in line
 
 
@@ -453,7 +448,7 @@ def test_a_history_that_is_not_usable_is_always_exit_status_two(tmp_path):
     corrupt = tmp_path / "corrupt.sqlite3"
     corrupt.write_bytes(b"garbage " * 500)
     for db in (folder, corrupt):
-        one_line_error(run_review("history", "--db", db))
+        one_line_error(in_process("history", "--db", db))
 
 
 def test_a_read_only_history_is_refused_before_the_analysis_and_still_listed(
