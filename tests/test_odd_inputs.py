@@ -464,6 +464,9 @@ def _start(video_path: Path, out: Path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a terminal job is
+        # A test run started in the background of a script ignores SIGINT, and the child
+        # would inherit that; give it the default, as in a terminal (as tests/test_record.py).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen: list[bytes] = []
 

@@ -496,6 +496,9 @@ def test_ctrl_c_while_the_modules_load_gives_one_line(tmp_path, short_video, lib
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        # SIGINT as in a terminal, even when this run was started in the background (where
+        # it is ignored, and Python then never raises KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not _loaded(proc.pid, library) and proc.poll() is None:
