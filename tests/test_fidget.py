@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,9 +27,27 @@ def test_a_still_person_never_fidgets():
     assert np.nansum(session.columns["fidgeting"]) == 0
 
 
-@settings(deadline=None, max_examples=20)
-@given(st.floats(0.0, 0.99), st.integers(0, 2**31 - 1))
+#: Examples per run of the property tests below: the fast tier tries the first number, the
+#: integration tier the rest (each example analyses 12-20 s of frames, 0.1-0.3 s).
+JITTER_EXAMPLES, NOISE_EXAMPLES, SAMPLED_EXAMPLES = (8, 12), (6, 9), (4, 6)
+SHARE_AND_SEED = (st.floats(0.0, 0.99), st.integers(0, 2**31 - 1))
+NOISE_AND_SEED = (st.floats(0.005, 0.015), st.integers(0, 2**31 - 1))
+
+
+@settings(deadline=None, max_examples=JITTER_EXAMPLES[0])
+@given(*SHARE_AND_SEED)
 def test_jitter_smaller_than_a_swing_never_fidgets(share, seed):
+    _jitter_smaller_than_a_swing_never_fidgets(share, seed)
+
+
+@pytest.mark.integration  # not MediaPipe: more examples, for the full suite
+@settings(deadline=None, max_examples=JITTER_EXAMPLES[1])
+@given(*SHARE_AND_SEED)
+def test_jitter_smaller_than_a_swing_never_fidgets_more_examples(share, seed):
+    _jitter_smaller_than_a_swing_never_fidgets(share, seed)
+
+
+def _jitter_smaller_than_a_swing_never_fidgets(share, seed):
     # Any jitter whose peak-to-peak range is below MIN_SWING shoulder widths.
     lm = synth.still(12.0, FPS)
     sw = fidget.body_scale(lm)
@@ -121,9 +140,20 @@ def test_turns_slower_than_the_burst_gap_do_not_join_a_burst():
     assert (spans[100:141] == 3).all()
 
 
-@settings(deadline=None, max_examples=15)
-@given(st.floats(0.005, 0.015), st.integers(0, 2**31 - 1))
+@settings(deadline=None, max_examples=NOISE_EXAMPLES[0])
+@given(*NOISE_AND_SEED)
 def test_a_still_person_in_a_noisy_picture_never_fidgets(noise, seed):
+    _a_still_person_in_a_noisy_picture_never_fidgets(noise, seed)
+
+
+@pytest.mark.integration  # not MediaPipe: more examples, for the full suite
+@settings(deadline=None, max_examples=NOISE_EXAMPLES[1])
+@given(*NOISE_AND_SEED)
+def test_a_still_person_in_a_noisy_picture_never_fidgets_more_examples(noise, seed):
+    _a_still_person_in_a_noisy_picture_never_fidgets(noise, seed)
+
+
+def _a_still_person_in_a_noisy_picture_never_fidgets(noise, seed):
     """Landmark jitter of any size (a dark webcam, heavy compression) follows the noise floor."""
     lm = synth.still(20.0, FPS)
     sw = fidget.body_scale(lm)
@@ -138,9 +168,20 @@ def test_a_still_person_in_a_noisy_picture_never_fidgets(noise, seed):
     assert np.nansum(session.columns["fidgeting"]) == 0
 
 
-@settings(deadline=None, max_examples=10)
-@given(st.floats(0.005, 0.015), st.integers(0, 2**31 - 1))
+@settings(deadline=None, max_examples=SAMPLED_EXAMPLES[0])
+@given(*NOISE_AND_SEED)
 def test_a_still_noisy_person_sampled_as_shipped_never_fidgets(noise, seed):
+    _a_still_noisy_person_sampled_as_shipped_never_fidgets(noise, seed)
+
+
+@pytest.mark.integration  # not MediaPipe: more examples, for the full suite
+@settings(deadline=None, max_examples=SAMPLED_EXAMPLES[1])
+@given(*NOISE_AND_SEED)
+def test_a_still_noisy_person_sampled_as_shipped_never_fidgets_more_examples(noise, seed):
+    _a_still_noisy_person_sampled_as_shipped_never_fidgets(noise, seed)
+
+
+def _a_still_noisy_person_sampled_as_shipped_never_fidgets(noise, seed):
     """Jitter on the frames MediaPipe sees, the frames between interpolated (review.pipeline).
 
     Up to 1.5 % of a shoulder width (the real clips' stillest stretches show 0.1-0.5 %); the
