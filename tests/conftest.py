@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +25,7 @@ _sessions: dict = {}
 # MediaPipe (in a full run) a later import is not seen here; the fast tier never loads it.
 
 _GUARD = Path(__file__).resolve().parent / "_guard"
-_GUARD_LOG = Path(tempfile.mkdtemp(prefix="review-tests-")) / "mediapipe-imports.txt"
+_GUARD_LOG = Path(os.devnull)  # a file in a temporary folder once pytest is configured
 _guarded: list = []  # the running test's node id while it is guarded
 
 
@@ -39,6 +40,8 @@ class _NoMediaPipe:
 
 
 def pytest_configure(config):
+    global _GUARD_LOG
+    _GUARD_LOG = Path(tempfile.mkdtemp(prefix="review-tests-")) / "mediapipe-imports.txt"
     sys.meta_path.insert(0, _NoMediaPipe)
     # The guard, and this checkout's review: a `python -m review` started from another
     # folder would otherwise import whichever copy is installed (an editable install of
@@ -47,6 +50,11 @@ def pytest_configure(config):
         p for p in (str(_GUARD), str(ROOT), os.environ.get("PYTHONPATH")) if p
     )
     os.environ["REVIEW_TEST_NO_MEDIAPIPE_LOG"] = str(_GUARD_LOG)
+
+
+def pytest_unconfigure(config):
+    if _GUARD_LOG.name == "mediapipe-imports.txt":
+        shutil.rmtree(_GUARD_LOG.parent, ignore_errors=True)
 
 
 def _imports_seen(nodeid: str) -> bool:
