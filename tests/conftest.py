@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,77 @@ SAMPLES = ROOT / "sample_videos"
 LABELS = SAMPLES / "labels.json"
 
 _sessions: dict = {}
+
+# No MediaPipe outside the integration tier ----------------------------------------------------
+#
+# While a test that is not marked ``integration`` runs (its fixtures included), importing
+# ``mediapipe`` is refused and fails the test: in this process through the finder below, in
+# the processes it starts through tests/_guard/sitecustomize.py. So `pytest -m "not
+# integration"` cannot drift into running MediaPipe. Once an integration test has loaded
+# MediaPipe (in a full run) a later import is not seen here; the fast tier never loads it.
+
+_GUARD = Path(__file__).resolve().parent / "_guard"
+_GUARD_LOG = Path(os.devnull)  # a file in a temporary folder once pytest is configured
+_guarded: list = []  # the running test's node id while it is guarded
+
+
+class _NoMediaPipe:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if _guarded and (name == "mediapipe" or name.startswith("mediapipe.")):
+            with open(_GUARD_LOG, "a") as log:
+                log.write(f"{_guarded[0]}\n")
+            raise ImportError(f"{_guarded[0]} is not marked integration but imports {name}")
+        return None
+
+
+def pytest_configure(config):
+    global _GUARD_LOG
+    _GUARD_LOG = Path(tempfile.mkdtemp(prefix="review-tests-")) / "mediapipe-imports.txt"
+    sys.meta_path.insert(0, _NoMediaPipe)
+    # The guard, and this checkout's review: a `python -m review` started from another
+    # folder would otherwise import whichever copy is installed (an editable install of
+    # another worktree), not the one these tests import.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_GUARD), str(ROOT), os.environ.get("PYTHONPATH")) if p
+    )
+    os.environ["REVIEW_TEST_NO_MEDIAPIPE_LOG"] = str(_GUARD_LOG)
+
+
+def pytest_unconfigure(config):
+    if _GUARD_LOG.name == "mediapipe-imports.txt":
+        shutil.rmtree(_GUARD_LOG.parent, ignore_errors=True)
+
+
+def _imports_seen(nodeid: str) -> bool:
+    try:
+        return nodeid in _GUARD_LOG.read_text().splitlines()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if item.get_closest_marker("integration") is None:
+        _guarded[:] = [item.nodeid]
+        os.environ["REVIEW_TEST_NO_MEDIAPIPE"] = item.nodeid
+    try:
+        yield
+    finally:
+        _guarded.clear()
+        os.environ.pop("REVIEW_TEST_NO_MEDIAPIPE", None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "teardown" and _guarded and _imports_seen(item.nodeid):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} imports mediapipe (here or in a process it started) but is not "
+            "marked integration: mark it `@pytest.mark.integration`."
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ def _pixels_near(image, colour, tolerance=12):
     return int(np.sum(np.all(np.abs(image.astype(int) - _bgr(colour)) <= tolerance, axis=2)))
 
 
+@pytest.mark.integration  # analysed(): MediaPipe on a sample clip
 def test_annotated_video_has_every_frame_at_its_time_and_size(tmp_path, analysed, sample):
     # Variable frame rate, HEVC in QuickTime, with AAC audio: the hard case.
     source = sample("face_noface.mov")
@@ -69,6 +70,7 @@ def test_odd_frame_sizes_are_padded_to_even(tmp_path):
     np.testing.assert_allclose([f.time_s for f in decoded], times, atol=1e-3)
 
 
+@pytest.mark.integration  # analysed(): MediaPipe on a sample clip
 def test_a_different_recording_is_refused_and_nothing_is_left(tmp_path, analysed, sample):
     out = tmp_path / "annotated.mp4"
     with pytest.raises(ReviewError, match="same recording"):

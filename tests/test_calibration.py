@@ -10,9 +10,8 @@ from review.analysis import analyse_landmarks, measure, reference_from
 from review.cli import main
 from tests import synth
 
-pytestmark = pytest.mark.integration
 
-
+@pytest.mark.integration  # MediaPipe on sample clips
 def test_calibration_on_an_upright_clip_finds_the_slump(analysed):
     upright = analysed("upright.mp4")
     reference = reference_from(measure(upright.landmarks), source="calibration")
@@ -36,6 +35,7 @@ def test_a_session_slumped_almost_throughout_needs_a_calibration_clip():
     assert (calibrated.columns["slumped"][30:] == 1).all()
 
 
+@pytest.mark.integration  # MediaPipe on sample clips
 def test_cli_calibration_is_recorded_in_the_summary(tmp_path, sample):
     out = tmp_path / "out"
     result = CliRunner().invoke(
@@ -56,6 +56,7 @@ def test_cli_calibration_is_recorded_in_the_summary(tmp_path, sample):
     assert reference["calibration_video"].endswith("face_noface.mov")
 
 
+@pytest.mark.integration  # MediaPipe on sample clips
 def test_cli_calibration_clip_without_a_person_is_refused(tmp_path, sample):
     out = tmp_path / "out"
     result = CliRunner().invoke(

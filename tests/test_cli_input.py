@@ -65,7 +65,6 @@ def test_help_explains_with_an_example():
     assert code == 0 and "analyse" in output and "evaluate" in output
 
 
-@pytest.mark.integration
 def test_installed_command_reports_a_missing_file_without_traceback(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "review.cli", "analyse", str(tmp_path / "nope.mp4")],

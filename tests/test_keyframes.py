@@ -81,20 +81,29 @@ def test_decoding_restarts_only_at_a_key_frame_past_the_last_frame_decoded():
     assert keyframes.decoding_runs([30, 360], time_s, np.zeros(0)) == [(0.0, [30, 360])]
 
 
-@pytest.mark.integration
-def test_frames_grabbed_by_seeking_are_those_of_a_full_decode(sample):
-    path = sample("face_noface.mov")  # a key frame every 1-1.25 s
+#: Frames of face_noface.mov the seeking test grabs (the last one is added).
+WANTED = [0, 5, 40, 41, 100]
+
+
+@pytest.fixture(scope="module")
+def face_noface_decoded(sample):
+    """face_noface.mov decoded in full once (1.5 s): its frame times, the wanted pictures."""
+    path = sample("face_noface.mov")  # HEVC, a key frame every 1-1.25 s
     every = list(video.frames(path))
-    time_s = np.array([f.time_s for f in every])
-    wanted = [0, 5, 40, 41, 100, len(every) - 1]
-    grabbed = keyframes.grab_frames(path, wanted, time_s)
+    wanted = [*WANTED, len(every) - 1]
+    return np.array([f.time_s for f in every]), {i: every[i].image for i in wanted}
+
+
+def test_frames_grabbed_by_seeking_are_those_of_a_full_decode(sample, face_noface_decoded):
+    time_s, pictures = face_noface_decoded
+    wanted = sorted(pictures)
+    grabbed = keyframes.grab_frames(sample("face_noface.mov"), wanted, time_s)
     assert sorted(grabbed) == wanted
     for i in wanted:
-        assert np.array_equal(grabbed[i], every[i].image), i
+        assert np.array_equal(grabbed[i], pictures[i]), i
 
 
-@pytest.mark.integration
-def test_frames_of_another_recording_are_refused(sample):
-    time_s = np.array([f.time_s for f in video.frames(sample("face_noface.mov"))])
+def test_frames_of_another_recording_are_refused(sample, face_noface_decoded):
+    time_s, _ = face_noface_decoded
     with pytest.raises(keyframes.FramesUnavailable):
         keyframes.grab_frames(sample("no_face.mp4"), [10, 60], time_s)

@@ -1,9 +1,11 @@
 """Odd recordings and broken files (issue 7): refused cleanly, or analysed correctly.
 
 Every input is generated here from the real frames of a sample clip (tests/media.py), kept
-to 2-4 s. The command is run as a user runs it (``python -m review.cli``), and each case
-checks the exit status, the message, that no traceback is printed and that nothing partial
-is left behind.
+to 2-4 s. Each case checks the exit status, the message, that no traceback is printed and
+that nothing partial is left behind. Refusals run the command in this process
+(tests/command.py: the same exit status and stderr, FFmpeg's own output included, without a
+Python start-up per case); analyses and Ctrl-C run it as a user does, as a process of its
+own (``python -m review.cli``; a refusal so: tests/test_cli_input.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from review import glance, video
 from review.errors import InputError
 from review.folders import OutputError
 from tests import media
+from tests.command import in_process
 
 
 def run_review(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -121,7 +124,7 @@ def test_broken_or_unusable_input_is_refused_cleanly(tmp_path, case):
     name, make, fragment = REFUSED[case]
     path = make(tmp_path / name)
     before = listing(tmp_path)
-    proc = run_review("analyse", str(path), "--no-history")
+    proc = in_process("analyse", str(path), "--no-history")
     assert_refused(proc, path, fragment, tmp_path, before)
 
 
@@ -136,7 +139,7 @@ def test_missing_folder_or_empty_path_is_refused_cleanly(tmp_path, case, fragmen
     elif case == "empty":
         path.write_bytes(b"")
     before = listing(tmp_path)
-    proc = run_review("analyse", str(path), "--no-history")
+    proc = in_process("analyse", str(path), "--no-history")
     assert_refused(proc, path, fragment, tmp_path, before)
 
 
@@ -172,7 +175,7 @@ def test_unusable_output_is_refused_and_left_untouched(tmp_path, sample, case):
     out = make(tmp_path)
     before = listing(tmp_path)
     contents = {p: p.read_text() for p in tmp_path.rglob("*") if p.is_file()}
-    proc = run_review("analyse", str(sample("upright.mp4")), "-o", str(out), "--no-history")
+    proc = in_process("analyse", str(sample("upright.mp4")), "-o", str(out), "--no-history")
     assert_refused(proc, out, fragment, tmp_path, before)
     assert {p: p.read_text() for p in tmp_path.rglob("*") if p.is_file()} == contents
     assert not Path("/proc/review-results").exists()
@@ -461,6 +464,9 @@ def _start(video_path: Path, out: Path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a terminal job is
+        # A test run started in the background of a script ignores SIGINT, and the child
+        # would inherit that; give it the default, as in a terminal (as tests/test_record.py).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen: list[bytes] = []
 
@@ -549,7 +555,6 @@ def test_interrupted_analysis_leaves_no_folder(tmp_path, sample, how, when):
                 pass
 
 
-@pytest.mark.integration
 def test_killed_while_saving_leaves_nothing_that_looks_like_a_result(tmp_path):
     from review import inputs
 

@@ -67,7 +67,6 @@ def test_chunk_boundaries_move_to_nearby_key_frames_only():
     assert [c.start_s for c in pipeline.plan_chunks(9.0, 4.0, np.array([8.5]))] == [0, 4, 8]
 
 
-@pytest.mark.integration
 def test_key_frame_times_are_where_decoding_can_start(sample):
     path = sample("face_noface.mov")
     keys = video.keyframe_times(path)

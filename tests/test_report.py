@@ -40,6 +40,7 @@ def _cards(html):
     return {re.search(r"<h3>([^<]+)</h3>", p).group(1): p.split("</article>")[0] for p in parts}
 
 
+@pytest.mark.integration  # analysed(): MediaPipe on a sample clip
 def test_report_of_a_slump_is_self_contained_and_complete(tmp_path, analysed, sample):
     session = analysed("slump.mp4")
     written = write_report(session, tmp_path / "report.html", video=sample("slump.mp4"))
@@ -62,6 +63,7 @@ def test_report_of_a_slump_is_self_contained_and_complete(tmp_path, analysed, sa
     assert "How this was measured" in html and "Your reference" in html
 
 
+@pytest.mark.integration  # analysed(): MediaPipe on a sample clip
 def test_report_says_how_much_could_not_be_judged_and_why(tmp_path, analysed, sample):
     session = analysed("face_noface.mov")
     html = write_report(session, tmp_path / "r.html", video=sample("face_noface.mov")).path
@@ -124,6 +126,7 @@ def _run(args):
     return result
 
 
+@pytest.mark.integration  # analysed(): MediaPipe on a sample clip
 def test_review_report_remakes_the_report_from_a_saved_folder(tmp_path, analysed, sample):
     folder = analysed("slump.mp4").save(tmp_path / "slump_review")
     assert not (folder / "report.html").exists()
@@ -176,6 +179,7 @@ def test_analyse_writes_the_report_and_the_annotated_video(tmp_path, sample):
 CHROMIUM = shutil.which("chromium")
 
 
+@pytest.mark.integration  # analysed(): MediaPipe on a sample clip
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_the_report_renders_in_a_real_browser(tmp_path, analysed, sample):
     report = write_report(

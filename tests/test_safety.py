@@ -1,7 +1,10 @@
 """Never lose a user's file, never show the wrong video, never a traceback (issue 11).
 
 Every input is made here. Most cases are refused before any analysis, so they need no
-MediaPipe; the few that need a real analysis are marked ``integration``.
+MediaPipe; the few that need a real analysis are marked ``integration``. Refusals run the
+command in this process (``in_process``, tests/command.py: the same exit status and stderr,
+native output included, without a Python start-up per case); Ctrl-C is tested on processes
+of their own, and a refusal by a real process in tests/test_cli_input.py.
 """
 
 from __future__ import annotations
@@ -25,16 +28,8 @@ from review.analysis import analyse_landmarks
 from review.cli import main
 from review.video import RecordingId, timing_problem
 from tests import media, synth
-
-
-def run_review(*args: object, cwd: Path | None = None, timeout: float = 300):
-    return subprocess.run(
-        [sys.executable, "-m", "review", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
+from tests.command import as_process as run_review
+from tests.command import in_process
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -59,12 +54,27 @@ def short_video(tmp_path_factory) -> Path:
     return media.write_video(tmp_path_factory.mktemp("clip") / "short.mp4", images, times)
 
 
-def saved_analysis(folder: Path, recording: Path | None = None) -> Path:
-    """An analysis folder written by review (from synthetic landmarks: no MediaPipe)."""
-    session = analyse_landmarks(synth.still(2.0), video_path=str(recording or "x.mp4"))
-    if recording is not None:
-        session.recording = RecordingId.of(recording)
-    return session.save(folder)
+@pytest.fixture(scope="module")
+def saved_analysis(tmp_path_factory):
+    """``saved_analysis(folder, recording=None)``: an analysis folder written by review.
+
+    From synthetic landmarks (no MediaPipe), of ``recording`` if given. Each is saved once
+    and then copied: a save draws the timeline with matplotlib (0.4 s), and the files do not
+    depend on the folder's name, so the copy is the same byte for byte.
+    """
+    saved: dict[str, Path] = {}
+
+    def save(folder: Path, recording: Path | None = None) -> Path:
+        ident = None if recording is None else RecordingId.of(recording)
+        key = json.dumps(None if ident is None else ident.to_dict())
+        if key not in saved:
+            session = analyse_landmarks(synth.still(2.0), video_path=str(recording or "x.mp4"))
+            if ident is not None:
+                session.recording = ident
+            saved[key] = session.save(tmp_path_factory.mktemp("saved") / "r_review")
+        return Path(shutil.copytree(saved[key], folder))
+
+    return save
 
 
 # 1. Data loss ----------------------------------------------------------------------------------
@@ -80,16 +90,18 @@ def test_a_home_folder_with_a_stray_summary_and_frames_is_never_wiped(tmp_path, 
     (home / "summary.json").write_text('{"video": "x", "events": [], "reference": {}}')
     (home / "frames.csv").write_text("frame,time_s\n")
     before = tree(home)
-    line = one_line_error(run_review("analyse", short_video, "-o", home, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", short_video, "-o", home, "-q", "--no-history"))
     assert "left alone" in line
     assert tree(home) == before
 
 
-def test_an_earlier_result_with_a_file_of_the_users_added_is_refused(tmp_path, short_video):
+def test_an_earlier_result_with_a_file_of_the_users_added_is_refused(
+    tmp_path, saved_analysis, short_video
+):
     out = saved_analysis(tmp_path / "short_review", short_video)
     (out / "notes.txt").write_text("what my coach said")
     before = tree(out)
-    line = one_line_error(run_review("analyse", short_video, "-o", out, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", short_video, "-o", out, "-q", "--no-history"))
     assert "did not write there" in line
     assert tree(out) == before
 
@@ -103,7 +115,7 @@ def test_a_folder_holding_the_recording_itself_is_refused(tmp_path, short_video)
     (folder / "summary.json").write_text("{}")
     (folder / "frames.csv").write_text("frame,time_s\n")
     before = tree(folder)
-    line = one_line_error(run_review("analyse", video, "-o", folder, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", video, "-o", folder, "-q", "--no-history"))
     assert "short.mp4, one of the inputs" in line
     assert tree(folder) == before
 
@@ -132,11 +144,13 @@ def test_the_recording_survives_every_output_at_or_above_it(tmp_path, short_vide
         ["analyse", video, "-o", out, "-q", "--no-history"],
         ["compare", video, video, "-o", out, "-q", "--no-history"],
     ):
-        one_line_error(run_review(*command, cwd=cwd))
+        one_line_error(in_process(*command, cwd=cwd))
         assert tree(tmp_path / "home") == before, command
 
 
-def test_an_earlier_result_listing_the_recording_by_name_never_takes_it(tmp_path, short_video):
+def test_an_earlier_result_listing_the_recording_by_name_never_takes_it(
+    tmp_path, saved_analysis, short_video
+):
     """The recording lives inside an earlier analysis under a name review writes."""
     out = saved_analysis(tmp_path / "r", short_video)
     # annotated.mp4 as if written by review (listed in the manifest), then analysed itself
@@ -144,7 +158,7 @@ def test_an_earlier_result_listing_the_recording_by_name_never_takes_it(tmp_path
     store.update_manifest(out)
     before = tree(out)
     line = one_line_error(
-        run_review("analyse", out / "annotated.mp4", "-o", out, "-q", "--no-history")
+        in_process("analyse", out / "annotated.mp4", "-o", out, "-q", "--no-history")
     )
     assert "one of the inputs" in line
     assert tree(out) == before
@@ -154,7 +168,7 @@ def test_the_current_folder_as_output_is_refused_in_one_line(tmp_path, short_vid
     empty = tmp_path / "empty"
     empty.mkdir()
     line = one_line_error(
-        run_review("analyse", short_video, "-o", ".", "-q", "--no-history", cwd=empty)
+        in_process("analyse", short_video, "-o", ".", "-q", "--no-history", cwd=empty)
     )
     assert "the folder you are working in" in line
     assert list(empty.iterdir()) == []
@@ -162,11 +176,11 @@ def test_the_current_folder_as_output_is_refused_in_one_line(tmp_path, short_vid
 
 @pytest.mark.parametrize("path", [".", "./", "/"])
 def test_a_folder_given_as_the_video_is_refused_in_one_line(tmp_path, path):
-    line = one_line_error(run_review("analyse", path, "-q", "--no-history", cwd=tmp_path))
+    line = one_line_error(in_process("analyse", path, "-q", "--no-history", cwd=tmp_path))
     assert "is a folder, not a video" in line
 
 
-def test_results_of_another_recording_are_not_replaced(tmp_path, short_video):
+def test_results_of_another_recording_are_not_replaced(tmp_path, saved_analysis, short_video):
     """r.webm and r.mkv share the default folder r_review/: the second may not take it."""
     webm = tmp_path / "r.webm"
     mkv = tmp_path / "r.mkv"
@@ -175,7 +189,7 @@ def test_results_of_another_recording_are_not_replaced(tmp_path, short_video):
     media.write_video(mkv, images, times)
     out = saved_analysis(tmp_path / "r_review", webm)
     before = tree(out)
-    line = one_line_error(run_review("analyse", mkv, "-q", "--no-history"))
+    line = one_line_error(in_process("analyse", mkv, "-q", "--no-history"))
     assert "results of another recording (r.webm)" in line
     assert tree(out) == before
     # The same recording, moved elsewhere with its results, is still the same recording.
@@ -275,7 +289,7 @@ def test_a_remade_report_keeps_the_folder_replaceable(tmp_path, real_analysis):
     assert folders.refusal(copy, store.ANALYSIS) is None
 
 
-def test_summary_stores_the_absolute_path_and_a_fingerprint(tmp_path, short_video):
+def test_summary_stores_the_absolute_path_and_a_fingerprint(tmp_path, saved_analysis, short_video):
     out = saved_analysis(tmp_path / "r", short_video)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["schema_version"] == store.SUMMARY_SCHEMA
@@ -364,16 +378,16 @@ DAMAGE = [
 ]
 
 
-def _good_folder(tmp_path: Path, name: str = "r") -> Path:
+def _good_folder(saved_analysis, tmp_path: Path, name: str = "r") -> Path:
     out = saved_analysis(tmp_path / name)
     (out / "report.html").write_text("<p>a good report</p>")
     return out
 
 
 @pytest.mark.parametrize("how", DAMAGE)
-def test_report_and_compare_refuse_a_damaged_folder_in_one_line(tmp_path, how):
-    out = _good_folder(tmp_path)
-    other = _good_folder(tmp_path, "other")
+def test_report_and_compare_refuse_a_damaged_folder_in_one_line(tmp_path, saved_analysis, how):
+    out = _good_folder(saved_analysis, tmp_path)
+    other = _good_folder(saved_analysis, tmp_path, "other")
     _damage(out, how)
     before = tree(out)
     runner = CliRunner()
@@ -390,16 +404,19 @@ def test_report_and_compare_refuse_a_damaged_folder_in_one_line(tmp_path, how):
         assert tree(out) == before
 
 
-def test_damaged_folders_fuzzed_never_give_a_traceback_or_replace_a_good_file(tmp_path):
+#: Damaged folders fuzzed: the fast tier checks the first FUZZ_FAST cases, the integration
+#: tier the rest (the cases are the same every run; 36 cost about 5 s).
+FUZZ_CASES, FUZZ_FAST = 36, 12
+
+
+def _fuzzed_folders(saved_analysis, tmp_path: Path, cases: range):
+    """(label, folder, other) for the chosen cases of one seeded sequence of damage."""
     rng = np.random.default_rng(11)
-    source = _good_folder(tmp_path, "source")
-    other = _good_folder(tmp_path, "other")
-    runner = CliRunner()
-    outcomes = set()
-    for k in range(36):
-        folder = shutil.copytree(source, tmp_path / f"case{k}")
+    source = _good_folder(saved_analysis, tmp_path, "source")
+    other = _good_folder(saved_analysis, tmp_path, "other")
+    for k in range(FUZZ_CASES):
         name = ("summary.json", "frames.csv", "landmarks.npz")[k % 3]
-        data = bytearray((folder / name).read_bytes())
+        data = bytearray((source / name).read_bytes())
         kind = ("cut", "flip", "splice", "json")[int(rng.integers(0, 4))]
         if kind == "cut":
             data = data[: int(rng.integers(0, len(data)))]
@@ -416,12 +433,21 @@ def test_damaged_folders_fuzzed_never_give_a_traceback_or_replace_a_good_file(tm
             data = bytearray(json.dumps(summary).encode())
         else:
             data = data[: int(rng.integers(0, len(data)))]
-        (folder / name).write_bytes(bytes(data))
+        if k in cases:
+            folder = shutil.copytree(source, tmp_path / f"case{k}")
+            (folder / name).write_bytes(bytes(data))
+            yield f"case {k}: {name} {kind}", folder, other
+
+
+def _check_damaged_folders(saved_analysis, tmp_path: Path, cases: range) -> set[int]:
+    runner = CliRunner()
+    outcomes = set()
+    for case, folder, other in _fuzzed_folders(saved_analysis, tmp_path, cases):
         report_before = (folder / "report.html").read_bytes()
-        cmp = str(tmp_path / f"c{k}")
+        cmp = str(tmp_path / f"c{folder.name}")
         for args in (["report", str(folder)], ["compare", str(other), str(folder), "-o", cmp]):
             result = runner.invoke(main, [*args, *(["-q"] if args[0] == "compare" else [])])
-            label = f"case {k}: {name} {kind}: {result.output[-400:]}"
+            label = f"{case}: {result.output[-400:]}"
             assert result.exit_code in (0, 2), label
             assert result.exception is None or isinstance(result.exception, SystemExit), label
             assert "Traceback" not in result.output, label
@@ -429,7 +455,18 @@ def test_damaged_folders_fuzzed_never_give_a_traceback_or_replace_a_good_file(tm
                 assert result.output.startswith("review: error: "), label
                 assert (folder / "report.html").read_bytes() == report_before, label
             outcomes.add(result.exit_code)
-    assert 2 in outcomes
+    return outcomes
+
+
+def test_damaged_folders_fuzzed_never_give_a_traceback_or_replace_a_good_file(
+    tmp_path, saved_analysis
+):
+    assert 2 in _check_damaged_folders(saved_analysis, tmp_path, range(FUZZ_FAST))
+
+
+@pytest.mark.integration  # not MediaPipe: the rest of the fuzz cases, for the full suite
+def test_the_rest_of_the_damaged_folders_fuzzed(tmp_path, saved_analysis):
+    _check_damaged_folders(saved_analysis, tmp_path, range(FUZZ_FAST, FUZZ_CASES))
 
 
 # 5. Tracebacks where one line is promised -------------------------------------------------------
@@ -437,13 +474,13 @@ def test_damaged_folders_fuzzed_never_give_a_traceback_or_replace_a_good_file(tm
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e9", "abc"])
 def test_record_refuses_a_duration_that_is_not_a_length_of_time(value):
-    line = one_line_error(run_review("record", "--seconds", value, "--camera", "none.mp4"))
+    line = one_line_error(in_process("record", "--seconds", value, "--camera", "none.mp4"))
     assert "--seconds" in line
 
 
 def test_usage_errors_have_the_documented_form():
     for args in (["analyse"], ["nonsense"], ["analyse", "--bogus", "x.mp4"]):
-        line = one_line_error(run_review(*args))
+        line = one_line_error(in_process(*args))
         assert "--help" in line
 
 
@@ -453,7 +490,7 @@ def test_a_history_that_is_not_usable_is_always_exit_status_two(tmp_path):
     corrupt = tmp_path / "corrupt.sqlite3"
     corrupt.write_bytes(b"garbage " * 500)
     for db in (folder, corrupt):
-        one_line_error(run_review("history", "--db", db))
+        one_line_error(in_process("history", "--db", db))
 
 
 def test_a_read_only_history_is_refused_before_the_analysis_and_still_listed(
@@ -501,6 +538,9 @@ def test_ctrl_c_while_the_modules_load_gives_one_line(tmp_path, short_video, lib
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        # SIGINT as in a terminal, even when this run was started in the background (where
+        # it is ignored, and Python then never raises KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not _loaded(proc.pid, library) and proc.poll() is None:

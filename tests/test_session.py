@@ -19,9 +19,15 @@ def _session():
     return analyse_landmarks(lm, video_path="answer.mp4", fps=30.0)
 
 
-def test_frames_csv_has_the_contract_columns_and_every_frame(tmp_path):
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """_session() and the folder it was saved to, once for the tests that only read it."""
     session = _session()
-    out = session.save(tmp_path / "answer_review")
+    return session, session.save(tmp_path_factory.mktemp("saved") / "answer_review")
+
+
+def test_frames_csv_has_the_contract_columns_and_every_frame(saved):
+    session, out = saved
     with open(out / "frames.csv", newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
@@ -44,9 +50,8 @@ def test_frames_csv_has_the_contract_columns_and_every_frame(tmp_path):
     assert {r[4] for r in body[100:150]} == {"1"}
 
 
-def test_summary_json_contract(tmp_path):
-    session = _session()
-    out = session.save(tmp_path / "answer_review")
+def test_summary_json_contract(saved):
+    _, out = saved
     summary = json.loads((out / "summary.json").read_text())
     for key in (
         "video",
@@ -72,10 +77,9 @@ def test_summary_json_contract(tmp_path):
     assert (out / "timeline.png").stat().st_size > 10_000
 
 
-def test_save_then_load_gives_the_same_results(tmp_path):
-    session = _session()
-    session.save(tmp_path / "r")
-    loaded = review.load(str(tmp_path / "r"))
+def test_save_then_load_gives_the_same_results(saved):
+    session, out = saved
+    loaded = review.load(str(out))
     assert loaded.summary == session.summary
     for name in FRAME_COLUMNS[2:]:
         np.testing.assert_allclose(loaded.columns[name], session.columns[name], rtol=1e-3)
