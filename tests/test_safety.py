@@ -209,13 +209,13 @@ def test_a_failed_save_says_so_in_one_line_and_leaves_nothing(tmp_path, short_vi
     """Disk full while saving: the clean-up was right, the message must be too."""
     import review.analysis
 
-    def fake_analyse(path, calibration=None, progress=None, **_kw):
+    def fake_analyse(path, reference=None, progress=None, **_kw):
         return analyse_landmarks(synth.still(2.0), video_path=str(Path(path).resolve()))
 
     def disk_full(session, path):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(review.analysis, "analyse", fake_analyse)
+    monkeypatch.setattr(review.analysis, "analyse_file", fake_analyse)
     monkeypatch.setattr(store, "write_csv", disk_full)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["analyse", str(short_video), "-o", str(out), "-q"])
@@ -511,7 +511,7 @@ def test_a_read_only_history_is_refused_before_the_analysis_and_still_listed(
 
     monkeypatch.setattr(history.sqlite3, "connect", read_only)
     analysed = []
-    monkeypatch.setattr(review.analysis, "analyse", lambda *a, **k: analysed.append(a))
+    monkeypatch.setattr(review.analysis, "analyse_file", lambda *a, **k: analysed.append(a))
     result = CliRunner().invoke(main, ["analyse", str(short_video), "--db", str(db), "-q"])
     assert result.exit_code == 2, result.output
     assert "read-only" in result.output and result.output.count("\n") == 1
