@@ -349,7 +349,7 @@ def test_record_help_has_an_example():
 
 def _start(tmp_path, clip, *args):
     proc = subprocess.Popen(
-        _command("--camera", str(clip), "--no-analyse", *args),
+        _command("-o", "answer.mp4", "--camera", str(clip), "--no-analyse", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -375,12 +375,12 @@ def _wait_for(proc, fragment):
 def _wait_until_frames_are_written(folder, limit_s=60.0):
     """Until encoded frames reach the recording's temporary file.
 
-    The writer opens ``.answer.mp4.*.part`` at the first frame and muxes a frame once the next
+    The writer opens ``.answer.*.part.mp4`` at the first frame and muxes a frame once the next
     one has come; the file has bytes in it once x264 has given out its first frames.
     """
 
     def written() -> bool:
-        for part in folder.glob(".answer.mp4.*.part"):
+        for part in folder.glob(".answer.*.part.mp4"):
             try:
                 if part.stat().st_size > 0:
                     return True
