@@ -617,7 +617,10 @@ def compare(
     """
     from review import compare_report, usecases
 
-    kinds = usecases.plan_comparison(before, after, out_dir, calibration).kinds
+    plan = usecases.plan_comparison(before, after, out_dir, calibration)
+    kinds = plan.kinds
+    for warning in plan.warnings:
+        click.echo(f"review: warning: {warning}", err=True)
     record = not no_history and "video" in kinds
     if record:
         _check_history(db)

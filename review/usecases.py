@@ -149,11 +149,13 @@ class ComparisonPlan:
     Attributes:
         kinds: "video" or "folder", for before and after.
         protect: Everything the comparison reads, which no output may replace or hold.
+        warnings: Sentences about the request itself (e.g. a session compared with itself).
 
     """
 
     kinds: tuple[str, str]
     protect: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def plan_comparison(
@@ -184,7 +186,10 @@ def plan_comparison(
             folder = store.results_folder(path)
             others = [p for p in protect if Path(p).absolute() != folder.absolute()]
             folders.check_output(folder, store.ANALYSIS, others, store.owner_of(path))
-    return ComparisonPlan(kinds, protect)
+    said = []
+    if Path(before).resolve() == Path(after).resolve():
+        said.append(f"{before} is compared with itself: every habit will be the same.")
+    return ComparisonPlan(kinds, protect, tuple(said))
 
 
 def compare_to_folder(
