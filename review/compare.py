@@ -301,6 +301,9 @@ def compare_habit(
             resamples,
         )
     decided, reason = verdict(change, interval, rule)
+    if change is None:  # say which session could not be judged
+        missing = [side for side, fig in (("before", fig_b), ("after", fig_a)) if fig is None]
+        reason = f"not judged in the {missing[0]} session" if len(missing) == 1 else reason
     return {
         "label": rule.label,
         "unit": rule.unit,

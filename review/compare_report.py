@@ -107,7 +107,7 @@ def _figure_text(value: float | None, unit: str) -> str:
 def _change_text(habit: dict[str, Any]) -> str:
     change = habit["change"]
     if change is None:
-        return "-"
+        return "no comparison"
     if change == 0:
         return "no change"
     if habit["unit"] == "%":

@@ -144,6 +144,11 @@ def test_a_habit_not_judged_in_one_session_has_verdict_unknown():
     result = compare(_session(30, slumped=np.full(n, np.nan)), _session(30))
     habit = result["habits"]["slumped"]
     assert habit["verdict"] == "unknown" and habit["before"] is None and habit["change"] is None
+    assert habit["reason"] == "not judged in the before session"
+    both = compare(
+        _session(30, slumped=np.full(n, np.nan)), _session(30, slumped=np.full(n, np.nan))
+    )
+    assert both["habits"]["slumped"]["reason"] == "not judged in both sessions"
 
 
 def test_result_is_json_ready_and_reproducible():
@@ -225,3 +230,12 @@ def test_one_calibration_reference_for_both_real_clips(analysed):
     assert "upright.mp4" in result["reference"]["before"]
     assert not any("--calibration" in note for note in result["notes"])
     assert result["habits"]["slumped"]["verdict"] == "better"
+
+
+def test_a_headline_without_a_comparison_says_so_in_words():
+    from review.compare_report import headline
+
+    n = int(30 * FPS)
+    result = compare(_session(30, slumped=np.full(n, np.nan)), _session(30))
+    line = headline("slumped", result["habits"]["slumped"])
+    assert line.startswith("Slumped: not judged \u2192 ") and line.endswith("(no comparison)")
