@@ -44,6 +44,17 @@ def enough_seen(summary: Mapping[str, Any], column: str) -> bool:
     return judged_seconds(summary, column) >= MIN_JUDGED_S
 
 
+#: An inferred gaze reference this far from where the geometry puts the lens may be the screen.
+#: People looking at the lens in the 38 labelled clips were 2-16 degrees from it (the geometry
+#: is rough), so only a reference further than any of them is called doubtful; a screen
+#: closer to the camera than that is not caught, hence the sentence on every such card.
+DOUBTFUL_LENS_DEG = 20.0
+#: What to do when the session's own reference may not be the lens.
+CALIBRATION_TIP = (
+    "Record 5 seconds looking straight into the lens, sitting upright (review record -o "
+    "upright.mp4 --seconds 5 --no-analyse), and analyse again with --calibration upright.mp4: "
+    "then eye contact is measured against the lens itself."
+)
 #: Event times listed per habit in its headline, longest first (all are on the timeline).
 MAX_TIMES_LISTED = 5
 
@@ -246,6 +257,18 @@ def _eye_contact(session: Session, judged_s: float, reasons: list[tuple[str, flo
             "Keep doing this: on a call, looking at the lens is what the interviewer sees as "
             "eye contact, and steady eye contact reads as confidence."
         )
+        ref = session.reference
+        if ref.source == "session":
+            seen += (
+                " Judged against the direction you looked in most, as there was no calibration "
+                "clip; one (--calibration) makes sure that direction was the lens."
+            )
+            if ref.lens_distance_deg is not None and ref.lens_distance_deg > DOUBTFUL_LENS_DEG:
+                seen += (
+                    f" That direction is about {ref.lens_distance_deg:.0f} degrees from where "
+                    "the camera seems to be: if it was your screen, this figure is too kind."
+                )
+                tip = CALIBRATION_TIP
         return {**out, "verdict": "good", "seen": seen, "tip": tip}
     longest = max(away, key=lambda e: e.duration_s) if away else None
     seen = f"You looked away from the lens {count_text(len(away))}" + (

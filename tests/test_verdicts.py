@@ -133,3 +133,22 @@ def test_a_clip_too_short_to_judge_shows_no_figure_and_asks_for_a_longer_answer(
     assert [r.verdict for r in results] == ["unknown"] * 4
     assert all(r.figure == "\u2013" for r in results)
     assert all("longer answer" in r.tip for r in results)
+
+
+def test_good_eye_contact_against_a_doubtful_inferred_reference_says_so_on_the_card():
+    import dataclasses
+
+    from review.verdicts import CALIBRATION_TIP, habit_results
+
+    session = analyse_landmarks(synth.still(10.0))
+    assert session.reference.source == "session"
+    session.reference = dataclasses.replace(session.reference, lens_distance_deg=2.0)
+    near = {r.column: r for r in habit_results(session)}["eye_contact"]
+    assert near.verdict == "good" and "no calibration clip" in near.seen
+    assert near.tip != CALIBRATION_TIP
+    session.reference = dataclasses.replace(session.reference, lens_distance_deg=25.0)
+    far = {r.column: r for r in habit_results(session)}["eye_contact"]
+    assert far.verdict == "good" and "too kind" in far.seen and far.tip == CALIBRATION_TIP
+    session.reference = dataclasses.replace(session.reference, source="calibration")
+    calibrated = {r.column: r for r in habit_results(session)}["eye_contact"]
+    assert "calibration" not in calibrated.seen and calibrated.tip != CALIBRATION_TIP
