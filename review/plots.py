@@ -138,7 +138,8 @@ def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
             va="bottom",
             fontsize=9,
         )
-    ax.set_ylim(0, top * 1.12)
+    # A rate axis ends at a whole touch a minute when nothing happened (not at 1.4).
+    ax.set_ylim(0, top * 1.12 if percent else max(1.0, max(heights) * 1.4))
     ax.set_xticks([0, 1])
     ax.set_xticklabels(["Before", "After"])
     ax.set_ylabel("% of judged time" if percent else "touches per minute", fontsize=8)

@@ -47,3 +47,11 @@ def test_a_file_name_the_font_cannot_draw_is_left_out_of_the_figure_without_warn
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         plots.timeline(session, tmp_path / "t.png")
+
+
+def test_a_rate_axis_of_two_zeros_ends_at_one():
+    fig = Figure()
+    ax = fig.subplots()
+    habit = {"before": 0.0, "after": 0.0, "unit": "touches/min", "verdict": "same"}
+    plots.draw_habit_bars(ax, {**habit, "better_when": "lower", "label": "Touching face"})
+    assert ax.get_ylim() == (0.0, 1.0)
