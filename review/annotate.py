@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from review import fidget, touch
 from review.errors import ReviewError
-from review.geometry import MIN_VISIBILITY
+from review.geometry import MIN_VISIBILITY, head_point
 from review.habits import BY_COLUMN, HABITS
 from review.keyframes import decoded_quietly
 from review.landmarks import FacePoint as F
@@ -96,7 +96,9 @@ class FrameMarks:
             "looking at the lens" reference, degrees; NaN when unknown.
         states: Habit column -> 1.0 (habit shown; for "eye_contact" 1.0 is eye contact), 0.0,
             or NaN (not judged).
-        upright_nose_y: Where the nose would be (normalised y) at the person's upright neck
+        head: (2,) x, y of the head point the slump is measured at, near the ears
+            (``geometry.head_point``, normalised); NaN if no face.
+        upright_head_y: Where that point would be (normalised y) at the person's upright neck
             ratio with today's shoulder line; NaN when unknown.
         torso_track: (N, 2) positions of the torso (middle of the shoulders, or the nose when
             the shoulders are out of view) around this frame, NaN where unknown.
@@ -114,7 +116,8 @@ class FrameMarks:
     face_width: float
     gaze_deg: NDArray[np.float64]
     states: dict[str, float]
-    upright_nose_y: float
+    head: NDArray[np.float64]
+    upright_head_y: float
     torso_track: NDArray[np.float64]
     hand_tracks: NDArray[np.float64]
     head_region: NDArray[np.float64]
@@ -165,7 +168,8 @@ class Overlay:
         width_px = np.hypot(*(px[:, P.LEFT_SHOULDER] - px[:, P.RIGHT_SHOULDER]).T)
         line_y_px = (px[:, P.LEFT_SHOULDER, 1] + px[:, P.RIGHT_SHOULDER, 1]) / 2
         upright = (line_y_px - neck_ref * width_px) / h
-        self.upright_nose_y = np.where(shoulders, upright, np.nan)
+        self.upright_head_y = np.where(shoulders, upright, np.nan)
+        self.head = head_point(lm) / (w, h) if len(lm) else np.zeros((0, 2))
         self.head_region = touch.head_region(lm) / (w, h, w, h) if len(lm) else np.zeros((0, 4))
 
     def __len__(self) -> int:
@@ -187,7 +191,8 @@ class Overlay:
                 face_width=float(self.face_width[i]),
                 gaze_deg=self.gaze[i],
                 states={c: float(self.session.columns[c][i]) for c in HABIT_COLOURS},
-                upright_nose_y=float(self.upright_nose_y[i]),
+                head=self.head[i],
+                upright_head_y=float(self.upright_head_y[i]),
                 torso_track=self.torso[lo:hi],
                 hand_tracks=np.transpose(self.hand_centres[lo:hi], (1, 0, 2)),
                 head_region=self.head_region[i],
@@ -343,22 +348,28 @@ def _draw_gaze(c: _Canvas, m: FrameMarks, looking_away: bool) -> None:
 
 
 def _draw_slump(c: _Canvas, m: FrameMarks) -> None:
-    """Shoulder line, nose, the nose-to-shoulders drop, and where the nose sits when upright."""
+    """The head's height above the shoulder line, now and upright (dashed).
+
+    These are the two lengths the neck ratio compares; the head point is near the ears
+    (``geometry.head_point``), where the slump is measured.
+    """
     if not (_visible(m.pose, P.LEFT_SHOULDER) and _visible(m.pose, P.RIGHT_SHOULDER)):
         return
     colour = _bgr(HABIT_COLOURS["slumped"])
     left, right = m.pose[P.LEFT_SHOULDER, :2], m.pose[P.RIGHT_SHOULDER, :2]
     mid = (left + right) / 2
-    nose = m.pose[P.NOSE, :2]
+    head = m.head
     c.line(left, right, colour, 3)
-    if not np.isnan(m.upright_nose_y):
+    if np.isnan(head).any():
+        return
+    if not np.isnan(m.upright_head_y):
         half = abs(left[0] - right[0]) / 2
-        a = np.array([nose[0] - half, m.upright_nose_y])
-        b = np.array([nose[0] + half, m.upright_nose_y])
+        a = np.array([head[0] - half, m.upright_head_y])
+        b = np.array([head[0] + half, m.upright_head_y])
         c.dashed(a, b, WHITE, 1)
         c.label(b + (0.01, -0.02), "upright", "#FFFFFF", 0.35)
-    c.line(np.array([nose[0], mid[1]]), nose, colour, 2)
-    c.dot(nose, colour, 3)
+    c.line(np.array([head[0], mid[1]]), head, colour, 2)
+    c.dot(head, colour, 3)
 
 
 def _draw_fidget(c: _Canvas, m: FrameMarks) -> None:

@@ -111,8 +111,8 @@ HABITS: tuple[Habit, ...] = (
         unit="%",
         min_meaningful=5.0,
         worst_by="slump_score",
-        drawn="The blue line is your shoulder line; the dashed line shows how high your nose "
-        "sits when you are upright.",
+        drawn="The blue line is your shoulder line and the blue dot your head, where it turns "
+        "(near the ears); the dashed line shows how high that point sits when you are upright.",
         detector="review.slump",
     ),
     Habit(

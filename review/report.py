@@ -164,7 +164,7 @@ def _reference_rows(session: Session) -> list[tuple[str, str]]:
     )
     return [
         (
-            "Upright: nose height above the shoulder line, in shoulder widths",
+            "Upright: head height (at the ears) above the shoulder line, in shoulder widths",
             "not measured (shoulders never in view)"
             if ref.upright_neck_ratio is None
             else f"{ref.upright_neck_ratio:.2f}",
