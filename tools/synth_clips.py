@@ -486,18 +486,6 @@ def work_region(source: Source, shape: tuple[int, ...]) -> tuple[int, int, int, 
     return max(0, x0 - m), max(0, y0 - m), min(w, x0 + cw + m), min(h, y0 + ch + m)
 
 
-def face_oval_path() -> list[int]:
-    """FaceMesh face-oval landmark indices in drawing order."""
-    import mediapipe as mp
-
-    edges = sorted(mp.solutions.face_mesh.FACEMESH_FACE_OVAL)
-    following = dict(edges)
-    path = [edges[0][0]]
-    while following[path[-1]] != path[0]:
-        path.append(following[path[-1]])
-    return path
-
-
 def soften(mask: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
 
@@ -512,6 +500,7 @@ def polygon_mask(points: np.ndarray, height: int, width: int) -> np.ndarray:
 def segment(images: Sequence[np.ndarray], with_face: bool) -> tuple[list, list]:
     """SelfieSegmentation masks and (if asked) FaceMesh oval, mouth line and face width."""
     import mediapipe as mp
+    from make_clips import face_oval_path  # the sibling module (tools/ is on the path)
 
     from review.landmarks import quiet_native_stderr
 
