@@ -467,20 +467,15 @@ def record(
         review record -o monday.mp4 --seconds 90 --question "Why this job?"
         review record --camera 1 --no-analyse
     """
-    from review import folders, store
     from review import record as record_mod
+    from review import usecases
     from review.timefmt import mmss
     from review.writer import check_target
 
     target = target if target is not None else record_mod.dated_name()
     check_target(target)
-    out_dir = store.results_folder(target)
     if not no_analyse:
-        folders.check_output(out_dir, store.ANALYSIS, [target], store.owner_of(target))
-        if calibration is not None:
-            from review import video as video_mod
-
-            video_mod.probe(calibration)
+        usecases.check_analysis_output(target, calibration=calibration)
         if not no_history:
             _check_history(db)
     source = record_mod.parse_camera(camera)
@@ -637,6 +632,7 @@ def compare(
             calibration=calibration,
             progress=progress,
             on_analysed=on_analysed,
+            plan=plan,
         )
     if not quiet:
         click.echo(compare_report.format_terminal(result, out_dir))

@@ -63,9 +63,9 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def per_minute(summary: Mapping[str, Any], column: str) -> float | None:
     """A habit's episodes per judged minute, from a summary.json dict; None if never judged."""
-    duration = summary.get("duration_s") or 0.0
-    unjudged = (summary.get("not_judged_pct") or {}).get(column, 100.0)
-    minutes = duration * (1.0 - unjudged / 100.0) / 60.0
+    from review.verdicts import judged_seconds
+
+    minutes = judged_seconds(summary, column) / 60.0
     if minutes <= 0:
         return None
     rate: float = round(summary.get(f"{column}_count", 0) / minutes, 2)

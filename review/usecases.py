@@ -73,6 +73,23 @@ def plan_analysis(
     """
     path = Path(recording)
     video.probe(path)  # refuse a bad input before doing anything else
+    return check_analysis_output(path, folder, calibration, reference, protect)
+
+
+def check_analysis_output(
+    recording: str | os.PathLike[str],
+    folder: str | os.PathLike[str] | None = None,
+    calibration: str | os.PathLike[str] | None = None,
+    reference: Reference | None = None,
+    protect: tuple[str | os.PathLike[str], ...] = (),
+) -> AnalysisPlan:
+    """``plan_analysis`` without reading the recording: for one not recorded yet.
+
+    Raises:
+        InputError: The calibration clip does not decode, or the folder may not be written.
+
+    """
+    path = Path(recording)
     out = Path(folder) if folder is not None else store.results_folder(path)
     calib = Path(calibration) if calibration is not None else None
     if calib is not None:
@@ -200,6 +217,7 @@ def compare_to_folder(
     progress: analysis.ProgressFactory | None = None,
     on_analysed: Callable[[Session, Path], None] | None = None,
     with_stills: bool = True,
+    plan: ComparisonPlan | None = None,
 ) -> dict[str, Any]:
     """Compare two sessions given as videos or analysis folders, and write the comparison.
 
@@ -214,6 +232,7 @@ def compare_to_folder(
         on_analysed: Optional callable ``(session, folder)`` called for each video analysed
             and saved here (the CLI records it in the history).
         with_stills: Put key-frame stills of both recordings on the page.
+        plan: ``plan_comparison``'s result for these arguments, if already made.
 
     Returns:
         The comparison (as written to comparison.json).
@@ -229,7 +248,7 @@ def compare_to_folder(
     from review.compare import compare
     from review.compare_report import KeyFrame, keyframes, write_comparison
 
-    plan = plan_comparison(before, after, out_dir, calibration)
+    plan = plan or plan_comparison(before, after, out_dir, calibration)
     protect = plan.protect
     reference = analysis.calibrate(calibration, progress) if calibration is not None else None
     loaded: list[inputs.Loaded] = []
