@@ -44,7 +44,7 @@ def measure(lm: Landmarks) -> dict[str, NDArray[np.float64]]:
     g = gaze.gaze_features(lm)
     scale = fidget.body_scale(lm)
     tracks = {k: masked(v) for k, v in fidget.movement_tracks(lm, scale).items()}
-    body_turns, hand_turns = fidget.fidget_turns(tracks, t, lm.analysed)
+    body_turns, hand_turns = fidget.fidget_turns(tracks, t, lm.analysed, lm.body_analysed)
     return {
         "person": present.astype(float),
         "shoulders_in_view": masked(slump.shoulders_in_view(lm)),

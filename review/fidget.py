@@ -257,11 +257,13 @@ def fidget_turns(
     tracks: dict[str, NDArray[np.float64]],
     time_s: NDArray[np.float64],
     analysed: NDArray[np.bool_] | None = None,
+    body_analysed: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Turning points per window for the torso and for the hands.
 
     Each track's smallest swing follows its own noise (``still_noise``, measured on the
-    frames MediaPipe ran on: interpolated frames would hide it).
+    frames on which it was measured: interpolated frames would hide it): the head's on
+    ``analysed``, the torso's and hands' on ``body_analysed`` (default: ``analysed``).
 
     Returns:
         (body_turns, hand_turns): (T,) int, per frame the most turning points within
@@ -269,10 +271,12 @@ def fidget_turns(
         the torso and head, and over both hands.
 
     """
-    seen = np.ones(len(time_s), dtype=bool) if analysed is None else np.asarray(analysed, bool)
+    face_seen = np.ones(len(time_s), bool) if analysed is None else np.asarray(analysed, bool)
+    body_seen = face_seen if body_analysed is None else np.asarray(body_analysed, bool)
 
     def turns(name: str) -> NDArray[np.int64]:
         track = smooth(tracks[name], time_s, SMOOTH_S)
+        seen = face_seen if name.startswith("head_") else body_seen
         noise = still_noise(track[seen], time_s[seen])
         flags = turning_points(track, swing_threshold(noise))
         return turns_spanning(flags, time_s, WINDOW_S, MAX_TURN_GAP_S)

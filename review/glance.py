@@ -238,11 +238,16 @@ def notes(
             "recording: there the landmarks jitter as fidgeting would, so fidgeting is not "
             "judged. Light your face from the front."
         )
-    if (person_pct or 0.0) < 50 and len(glance.brightness):
+    if len(glance.brightness):
         level = float(np.median(glance.brightness))
         if level < DARK_BRIGHTNESS:
+            why = (
+                ", which is probably why nobody was found for much of it."
+                if (person_pct or 0.0) < 50
+                else ": what could be judged was judged from a face barely seen."
+            )
             out.append(
-                f"The picture is very dark (brightness {level:.0f} of 255), which is probably "
-                "why nobody was found for much of it. Light your face from the front."
+                f"The picture is very dark (brightness {level:.0f} of 255){why} "
+                "Light your face from the front."
             )
     return out

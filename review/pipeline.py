@@ -1,24 +1,32 @@
-"""Landmarks of a whole recording, fast: sampled frames, chunks, both cores.
+"""Landmarks of a whole recording, fast: each part at its own rate, in chunks, on both cores.
 
-Four measured choices make a 2-minute answer take well under a minute on two cores:
+Five measured choices make a 2-minute answer take a fraction of its length on two cores:
 
-- **Sampling.** MediaPipe runs on about ``SAMPLE_HZ`` frames a second, and on every frame
-  for ``DENSE_S`` seconds whenever the head has turned back twice within ``REVERSAL_S``
-  (each time after moving at least ``MIN_STEP`` face widths): posture, gaze and slow rocking
-  are followed well at 10 Hz, fast small oscillation is not (at 10 Hz a 3 Hz bounce of 2 % of
-  the frame height lost a third of its swings). The frames in between get landmarks
-  interpolated linearly from the two analysed frames around them (NaN when either is NaN, so
-  nothing is invented across a gap).
+- **The face often, the body rarely.** On real 1280x720 footage Holistic (pose, face and
+  hands) costs 41-59 ms a frame here, FaceMesh with irises alone 5-8 ms. The face, which
+  eye contact and the head's movement are read from, is analysed by FaceMesh on about
+  ``SAMPLE_HZ`` frames a second (see the Sampler), in a crop around it (review.facecrop);
+  the pose and the hands by Holistic on ``BODY_HZ`` of those frames a second, and on every
+  one of them for ``HAND_DENSE_S`` after a hand was near the face (``BodySchedule``), and on
+  any frame whose face FaceMesh did not find (Holistic then shows where it is). Where both
+  ran, the face is FaceMesh's, unless FaceMesh found someone other than the person whose
+  pose Holistic measured.
+- **Sampling.** The face is analysed on every frame for ``DENSE_S`` seconds whenever the head
+  has turned back twice within ``REVERSAL_S`` (each time after moving at least ``MIN_STEP``
+  face widths): posture, gaze and slow rocking are followed well at 10 Hz, fast small
+  oscillation is not (at 10 Hz a 3 Hz bounce of 2 % of the frame height lost a third of its
+  swings). The frames in between get each part interpolated linearly from the frames where
+  that part was measured (NaN when either is NaN, so nothing is invented across a gap).
 - **Chunks.** The recording is cut into chunks of about ``CHUNK_S`` seconds of presentation
   time, each boundary moved to a key frame near it when there is one (decoding can start only
   at a key frame; a chunk starting elsewhere decodes frames it then throws away). MediaPipe's
   tracking restarts at each chunk. The chunks depend on the file only, not on how many
   processes run, so the result is the same with one process or several.
-- **Processes.** Each chunk is decoded (seeking to it) and analysed by a worker process; the
-  chunks are shared among ``workers`` processes (default: one per core), longest first so
-  that the short ones even out the end, and the glance at a few frames (review.glance) comes
-  last. No frame crosses between processes, so memory stays flat whatever the length of the
-  recording.
+- **Processes.** Each chunk is decoded (seeking to it) and analysed by a worker process
+  (review.workers); the chunks are shared among ``workers`` processes (default: one per core),
+  longest first so that the short ones even out the end, and the glance at a few frames
+  (review.glance) comes last. No frame crosses between processes, so memory stays flat
+  whatever the length of the recording.
 - **Only what is analysed is converted.** A decoded frame becomes an RGB array only if
   MediaPipe is to see it (converting costs about as much as decoding), and the decoder runs
   on one thread (MediaPipe already keeps each core busy).
@@ -32,32 +40,35 @@ import os
 import sys
 import types
 import warnings
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
 
-from review import glance, video
-from review.geometry import head_point
+from review import facecrop, glance, video
+from review import workers as workers_module
+from review.geometry import face_box_px, hands_px, head_point, pose_px, pose_visible
 from review.landmarks import (
-    FACE_BOX_COLUMN as _FACE_BOX_COLUMN,
-)
-from review.landmarks import (
+    FACE_BOX_COLUMN,
+    FACE_COLUMNS,
     MAX_INFERENCE_SIDE,
     ROW_SIZE,
     LandmarkExtractor,
     Landmarks,
     quiet_native_stderr,
 )
+from review.landmarks import PoseLandmark as P
 
 if TYPE_CHECKING:
     from multiprocessing.sharedctypes import Synchronized
 
-#: Frames analysed per second of video (the rest are interpolated). None: every frame.
-SAMPLE_HZ: float | None = 7.5
+#: Frames a second whose face is analysed (the rest are interpolated). None: every frame.
+#: 7.5 while Holistic analysed everything; 10 once the face was FaceMesh's alone (a sixth of
+#: the cost): on the 38 labelled clips fidgeting went from 0.97 to 0.98 (held out: 0.97 to
+#: 1.00, man G's bounce 0.94 to 0.97), the rest the same.
+SAMPLE_HZ: float | None = 10.0
 #: Two head reversals within this many seconds mean a fast oscillation (above about 1 Hz) ...
 REVERSAL_S = 0.5
 #: ... counting only steps between analysed frames of at least this many face widths ...
@@ -69,11 +80,28 @@ DENSE_S = 0.5
 SMALL_FACE = 0.08
 #: ... and after the face is lost, every frame is analysed for this long to find it again.
 LOST_DENSE_S = 1.0
+#: Frames a second on which the pose and hands are analysed too (Holistic, about six times
+#: the face's cost); None when every frame is. On every-frame landmarks of the 38 labelled
+#: clips, following the body at 7.5, 3.75, 2.5 and 1.5 frames a second gave the same macro
+#: figures but for slumping (0.979, 0.978, 0.976, 0.975) and touching (2.5 and below lost a
+#: 0.36 s touch of man H's, which the wider HAND_NEAR then found).
+BODY_HZ = 2.5
+#: A hand (or the pose's wrist or index finger) within this many face widths of the face box
+#: makes the body followed at the face's rate (at 1 face width man H's hand, on its way to
+#: his mouth, was 2.2 face widths from his face's centre on the frame before) ...
+HAND_NEAR = 2.0
+#: ... for this many seconds.
+HAND_DENSE_S = 1.0
 #: Length of a chunk (seconds of presentation time); tracking restarts at each.
 CHUNK_S = 6.0
-#: A frame on which the tracked face was lost is given to MediaPipe again this much later
-#: on its clock (so that it detects the person afresh on it).
+#: A frame on which the tracked pose was lost is given to Holistic again this much later on
+#: its clock (so that it detects the person afresh on it); so is a frame FaceMesh looks at
+#: twice (each graph's clock must move on).
 RETRY_S = 1e-3
+
+
+_NOSE_COLUMN = P.NOSE * 4  # x of the pose's nose: NaN when no pose was found
+_POSE_HAND = (P.LEFT_WRIST, P.RIGHT_WRIST, P.LEFT_INDEX, P.RIGHT_INDEX)
 
 
 @dataclass(frozen=True)
@@ -91,7 +119,8 @@ class ChunkResult:
     Attributes:
         time_s: (N,) times of every frame of the chunk.
         rows: (N, ROW_SIZE) float32 landmark rows; NaN rows for frames not analysed.
-        analysed: (N,) bool, MediaPipe ran on the frame.
+        analysed: (N,) bool, the face was analysed on the frame.
+        body_analysed: (N,) bool, so were the pose and hands.
         warning: A decoding warning to pass on, or "".
 
     """
@@ -99,6 +128,7 @@ class ChunkResult:
     time_s: NDArray[np.float64]
     rows: NDArray[np.float32]
     analysed: NDArray[np.bool_]
+    body_analysed: NDArray[np.bool_]
     warning: str = ""
 
 
@@ -227,6 +257,119 @@ def interpolate_rows(
     return out
 
 
+def _hand_near_face(row: NDArray[np.float32], frame_size: tuple[int, int]) -> bool:
+    """A hand (or the pose's wrist or fingers) within HAND_NEAR face widths of the face box."""
+    lm = Landmarks.from_flat(np.zeros(1), row[None, :], frame_size)
+    box = face_box_px(lm)[0]
+    if np.isnan(box).any():
+        return False
+    width = box[2] - box[0]
+    hands = hands_px(lm)[0].reshape(-1, 2)
+    points = [hands[np.isfinite(hands).all(axis=1)]]
+    for point in _POSE_HAND:
+        if pose_visible(lm, point)[0]:
+            points.append(pose_px(lm, point))
+    pts = np.concatenate(points)
+    if not len(pts):
+        return False
+    margin = HAND_NEAR * width
+    inside_x = (pts[:, 0] >= box[0] - margin) & (pts[:, 0] <= box[2] + margin)
+    inside_y = (pts[:, 1] >= box[1] - margin) & (pts[:, 1] <= box[3] + margin)
+    return bool(np.any(inside_x & inside_y))
+
+
+class BodySchedule:
+    """Decides, among the frames whose face is analysed, which also get the body (Holistic).
+
+    About ``body_hz`` frames a second (posture changes over seconds; swaying and rocking also
+    carry the head, which is followed at the face's rate), and ``dense_hz`` for
+    ``HAND_DENSE_S`` after a hand was seen near the face (touches are brief). None: every
+    frame. The caller also runs the body on any frame whose face FaceMesh did not find.
+    """
+
+    def __init__(
+        self,
+        body_hz: float | None,
+        dense_hz: float | None,
+        fps: float,
+        frame_size: tuple[int, int],
+    ) -> None:
+        gap = 1.0 / fps if fps and math.isfinite(fps) and fps > 0 else 0.0
+        self.period = None if body_hz is None else 1.0 / body_hz - gap / 4
+        self.dense_period = 0.0 if dense_hz is None else 1.0 / dense_hz - gap / 4
+        self.frame_size = frame_size
+        self.last = -math.inf
+        self.dense_until = -math.inf
+
+    def due(self, time_s: float) -> bool:
+        """Whether the body is due at ``time_s``."""
+        since = time_s - self.last
+        if self.period is None or since >= self.period:
+            return True
+        return time_s <= self.dense_until and since >= self.dense_period
+
+    def taken(self, time_s: float, row: NDArray[np.float32]) -> None:
+        """Report the landmarks found with the body at ``time_s``."""
+        self.last = time_s
+        if _hand_near_face(row, self.frame_size):
+            self.dense_until = time_s + HAND_DENSE_S
+
+
+def _face_box(row: NDArray[np.float32], frame_size: tuple[int, int]) -> NDArray[np.float64]:
+    box = row[FACE_BOX_COLUMN : FACE_BOX_COLUMN + 4].astype(np.float64)
+    return box * (frame_size[0], frame_size[1], frame_size[0], frame_size[1])
+
+
+def _same_face(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
+    """Two face boxes (pixels) are one face: centres within half a face width."""
+    if np.isnan(a).any() or np.isnan(b).any():
+        return False
+    width = max(a[2] - a[0], b[2] - b[0])
+    gap = np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2)
+    return bool(gap <= width / 2)
+
+
+class _FaceFollower:
+    """FaceMesh on a crop around the face last seen (review.facecrop); the whole frame at first."""
+
+    def __init__(self, extractor: LandmarkExtractor) -> None:
+        self.extractor = extractor
+        self.crop: facecrop.Crop | None = None
+        self.centre = (math.nan, math.nan)  # of the face last seen, pixels
+
+    def place(self, box_px: NDArray[np.float64], frame_size: tuple[int, int]) -> bool:
+        """Look around this face box from now on; False (and no change) if it is no face."""
+        crop = facecrop.around(box_px, frame_size)
+        if crop is not None:
+            self.crop = crop
+            self.centre = ((box_px[0] + box_px[2]) / 2, (box_px[1] + box_px[3]) / 2)
+        return crop is not None
+
+    def row(
+        self, image: NDArray[np.uint8], t: float, frame_size: tuple[int, int]
+    ) -> NDArray[np.float32]:
+        """FaceMesh's landmarks, in the whole frame's units; the crop follows the face found."""
+        if self.crop is None:
+            row = self.extractor.face_row_rgb(image, t)
+        else:
+            # The face nearest where it was: a crop around one of several people close
+            # together (a teacher among children) may hold another face.
+            crop = self.crop
+            near = (
+                (self.centre[0] - crop.x0) / crop.width,
+                (self.centre[1] - crop.y0) / crop.height,
+            )
+            row = self.extractor.face_row_rgb(crop.image(image), t, near)
+            row[FACE_COLUMNS] = facecrop.to_frame(row[FACE_COLUMNS], crop, frame_size)
+        if not np.isnan(row[FACE_BOX_COLUMN]):
+            self.place(_face_box(row, frame_size), frame_size)
+        return row
+
+
+def _body_rate(sample_hz: float | None) -> float | None:
+    return None if sample_hz is None else min(BODY_HZ, sample_hz)
+
+
 def extract_chunk(
     path: str,
     info: video.VideoInfo,
@@ -237,6 +380,11 @@ def extract_chunk(
 ) -> ChunkResult:
     """Decode one chunk and run MediaPipe on its sampled frames (tracking starts afresh).
 
+    The face (FaceMesh) is analysed on the frames the ``Sampler`` takes; the pose and hands
+    (Holistic) on those the ``BodySchedule`` also takes, and on any whose face FaceMesh did not
+    find (Holistic finds small and turned faces from the pose). Where both ran, the face is
+    FaceMesh's, so that the face is followed by one tracker throughout.
+
     The decision to analyse a frame needs the next frame's time only for the last frame, so
     one frame is held back: the chunk is streamed, never held in memory. Only the frames
     analysed are turned into arrays, and the decoder runs on one thread: MediaPipe keeps a
@@ -246,50 +394,95 @@ def extract_chunk(
     times: list[float] = []
     rows: list[NDArray[np.float32]] = []
     analysed: list[bool] = []
+    body_analysed: list[bool] = []
     nan_row = np.full(ROW_SIZE, np.nan, dtype=np.float32)
-    sampler = Sampler(sample_hz, info.fps, float(max(info.width, info.height)))
     size = (info.width, info.height)
+    sampler = Sampler(sample_hz, info.fps, float(max(info.width, info.height)))
+    body = BodySchedule(_body_rate(sample_hz), sample_hz, info.fps, size)
+    face = _FaceFollower(extractor)
+    pose_tracked = [False]
 
-    had_face = [False]
-
-    def landmarks_of(frame: video.DecodedFrame) -> NDArray[np.float32]:
-        image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
-        if image is None:  # decoded but unusable: the frame stays, unjudged
-            return nan_row
-        t = frame.time_s - chunk.start_s + 1.0
+    def whole_row(image: NDArray[np.uint8], t: float) -> NDArray[np.float32]:
         row = extractor.row_rgb(image, t)
-        if had_face[0] and np.isnan(row[_FACE_BOX_COLUMN]):
-            # Lost: MediaPipe tracks from where the person was in the frame it saw last,
-            # which with sampling is a few frames back; it finds them again by detecting
-            # afresh, which it does on the next frame it is given: give it this one again.
+        if pose_tracked[0] and np.isnan(row[_NOSE_COLUMN]):  # lost: see _FaceFollower.row
             row = extractor.row_rgb(image, t + RETRY_S)
-        had_face[0] = not np.isnan(row[_FACE_BOX_COLUMN])
+        pose_tracked[0] = not np.isnan(row[_NOSE_COLUMN])
         return row
 
-    held: video.DecodedFrame | None = None  # the latest frame not analysed, if it is the last
+    def landmarks_of(
+        frame: video.DecodedFrame, with_body: bool
+    ) -> tuple[NDArray[np.float32], bool]:
+        image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
+        if image is None:  # decoded but unusable: the frame stays, unjudged
+            return nan_row, with_body
+        t = frame.time_s - chunk.start_s + 1.0
+        whole = None
+        if with_body or face.crop is None:
+            whole = whole_row(image, t)
+            face.place(_face_box(whole, size), size)
+        row = face.row(image, t, size)
+        if np.isnan(row[FACE_BOX_COLUMN]) and whole is None:
+            # Not found where it was: Holistic finds the person from the pose, and FaceMesh
+            # looks again where Holistic found the face.
+            whole = whole_row(image, t)
+            if face.place(_face_box(whole, size), size):
+                row = face.row(image, t + RETRY_S, size)  # a graph's clock must move on
+        if whole is None:
+            return row, False
+        if _same_face(_face_box(row, size), _face_box(whole, size)):
+            whole[FACE_COLUMNS] = row[FACE_COLUMNS]
+        elif not np.isnan(whole[FACE_BOX_COLUMN]):
+            # FaceMesh found someone else (two people side by side): the face must be the
+            # person whose pose is measured, or the head is set on another's shoulders.
+            face.place(_face_box(whole, size), size)
+        elif not np.isnan(row[FACE_BOX_COLUMN]):
+            whole[FACE_COLUMNS] = row[FACE_COLUMNS]
+        body.taken(frame.time_s, whole)
+        return whole, True
+
+    def body_of(frame: video.DecodedFrame, row: NDArray[np.float32]) -> NDArray[np.float32]:
+        image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
+        if image is None:
+            return row
+        whole = whole_row(image, frame.time_s - chunk.start_s + 1.0)
+        if _same_face(_face_box(row, size), _face_box(whole, size)) or np.isnan(
+            whole[FACE_BOX_COLUMN]
+        ):
+            whole[FACE_COLUMNS] = row[FACE_COLUMNS]
+        return whole
+
+    last: video.DecodedFrame | None = None  # the latest frame decoded
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", video.DecodeWarning)
         for frame in video.decoded_frames(path, info, chunk.start_s, chunk.end_s, threads=1):
             take = sampler.take(frame.time_s)
             times.append(frame.time_s)
             if take:
-                rows.append(landmarks_of(frame))
-                sampler.observe(frame.time_s, *_head_and_face_width(rows[-1], size))
-                held = None
+                row, with_body = landmarks_of(frame, body.due(frame.time_s))
+                rows.append(row)
+                sampler.observe(frame.time_s, *_head_and_face_width(row, size))
             else:
                 rows.append(nan_row)
-                held = frame
+                with_body = False
+            last = frame
             analysed.append(take)
+            body_analysed.append(with_body)
             if tick is not None:
                 tick()
-        if held is not None:  # always analyse the chunk's last frame
-            rows[-1] = landmarks_of(held)
-            analysed[-1] = True
+        # Always analyse the chunk's last frame, face and body, so that nothing after the
+        # last analysed frame is left unknown.
+        if last is not None and not analysed[-1]:
+            rows[-1], _ = landmarks_of(last, True)
+        elif last is not None and not body_analysed[-1]:
+            rows[-1] = body_of(last, rows[-1])
+        if last is not None:
+            analysed[-1] = body_analysed[-1] = True
     warning = "; ".join(str(w.message) for w in caught if w.category is video.DecodeWarning)
     return ChunkResult(
         time_s=np.asarray(times, dtype=np.float64),
         rows=np.asarray(rows, dtype=np.float32).reshape(len(rows), ROW_SIZE),
         analysed=np.asarray(analysed, dtype=bool),
+        body_analysed=np.asarray(body_analysed, dtype=bool),
         warning=warning,
     )
 
@@ -298,7 +491,7 @@ def extract_chunk(
 
 
 class _WorkerState(TypedDict, total=False):
-    """What a worker process keeps for its life (set by ``_init_worker``)."""
+    """What a worker process keeps for its life (set by ``init_worker``)."""
 
     extractor: LandmarkExtractor
     counter: Synchronized[int]
@@ -321,8 +514,29 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _init_worker(counter: Synchronized[int], parent: int) -> None:
+def _import_mediapipe_without_pyplot() -> None:
+    """Import MediaPipe in a worker without the matplotlib it loads for drawing (0.7 s).
+
+    ``mediapipe.solutions`` imports its drawing helpers, which import ``matplotlib.pyplot``:
+    0.7 of the 1.1 s MediaPipe takes to import here, paid by every worker at every start, for
+    plotting no worker does. While MediaPipe is imported, matplotlib is a placeholder; it is
+    taken away at once, so anything importing matplotlib later gets the real one. Workers
+    only: in the caller's process MediaPipe is imported as it is (its drawing helpers work).
+    """
+    placeholders = [name for name in ("matplotlib", "matplotlib.pyplot") if name not in sys.modules]
+    for name in placeholders:
+        sys.modules[name] = types.ModuleType(name)
+    try:
+        import mediapipe  # noqa: F401
+    finally:
+        for name in placeholders:
+            del sys.modules[name]
+
+
+def init_worker(counter: Synchronized[int], parent: int) -> None:
+    """Set up a worker process (review.workers starts them): MediaPipe, its graphs, quiet."""
     _exit_with_parent(parent)
+    _import_mediapipe_without_pyplot()
     quiet = quiet_native_stderr()
     quiet.__enter__()  # for the life of the worker: MediaPipe's native logs stay quiet
     extractor = LandmarkExtractor().__enter__()
@@ -343,10 +557,7 @@ def _run_chunk(
 
 def default_workers() -> int:
     """One worker process per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return workers_module.default_count()
 
 
 def extract_landmarks(
@@ -393,13 +604,16 @@ def read_recording(
     info = info or video.probe(path)
     keyframes = video.keyframe_times(path, info) if math.isfinite(info.duration_s) else None
     chunks = plan_chunks(info.duration_s, chunk_s, keyframes)
-    workers = min(workers or default_workers(), len(chunks))
-    if workers <= 1:
+    count = min(workers or default_workers(), len(chunks))
+    # Workers started already (review.workers) are used even for one chunk, unless one
+    # process was asked for.
+    started = workers_module.active() is not None and workers != 1
+    if count <= 1 and not started:
         results = _extract_here(path, info, chunks, sample_hz, on_frames)
         look = glance.look(path, info) if with_glance else None
     else:
         results, look = _extract_in_processes(
-            path, info, chunks, sample_hz, workers, on_frames, with_glance
+            path, info, chunks, sample_hz, count, on_frames, with_glance
         )
     for r in results:
         if r.warning:
@@ -407,8 +621,11 @@ def read_recording(
     time_s = np.concatenate([r.time_s for r in results]) if results else np.zeros(0)
     rows = np.concatenate([r.rows for r in results]) if results else np.zeros((0, ROW_SIZE))
     analysed = np.concatenate([r.analysed for r in results]) if results else np.zeros(0, bool)
-    rows = interpolate_rows(time_s, rows, analysed)
-    return Landmarks.from_flat(time_s, rows, (info.width, info.height), analysed), look
+    body = np.concatenate([r.body_analysed for r in results]) if results else np.zeros(0, bool)
+    filled = interpolate_rows(time_s, rows, body)
+    filled[:, FACE_COLUMNS] = interpolate_rows(time_s, rows[:, FACE_COLUMNS], analysed)
+    lm = Landmarks.from_flat(time_s, filled, (info.width, info.height), analysed, body)
+    return lm, look
 
 
 def _extract_here(
@@ -429,67 +646,37 @@ def _extract_here(
         return [extract_chunk(path, info, c, sample_hz, extractor, tick) for c in chunks]
 
 
-@contextlib.contextmanager
-def _workers_start_clean() -> Iterator[None]:
-    """Worker processes start without running the caller's own script again.
-
-    Workers are started with "spawn" (the one start method safe with MediaPipe's threads on
-    every system). Spawn normally imports the caller's ``__main__`` in each new process, so a
-    script that calls ``review.analyse`` at its top level, without an ``if __name__ ==
-    "__main__":`` guard, would run again in every worker and fail ("bootstrapping phase").
-    The workers need nothing from that script (their code is all in review), so while they
-    are started ``__main__`` is an empty module; it is put back at once.
-    """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
 def _extract_in_processes(
     path: str,
     info: video.VideoInfo,
     chunks: list[Chunk],
     sample_hz: float | None,
-    workers: int,
+    count: int,
     on_frames: Callable[[int], None] | None,
     with_glance: bool,
 ) -> tuple[list[ChunkResult], glance.Glance | None]:
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    counter = ctx.Value("q", 0)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(counter, os.getpid()),
-    )
+    shared = workers_module.active()
+    pool = shared or workers_module.Workers(count)
+    pool.counter.value = 0
     try:
         # Longest first, so that the short chunks even out the end (results keep time order).
         longest_first = sorted(chunks, key=lambda c: -(min(c.end_s, info.duration_s) - c.start_s))
-        with _workers_start_clean():  # the processes start as tasks are submitted
+        with pool.starting():  # the processes start as tasks are submitted
             submitted = {
-                c: pool.submit(_run_chunk, path, info, c, sample_hz) for c in longest_first
+                c: pool.pool.submit(_run_chunk, path, info, c, sample_hz) for c in longest_first
             }
-            look = pool.submit(glance.look, path, info) if with_glance else None
+            look = pool.pool.submit(glance.look, path, info) if with_glance else None
         futures = [submitted[c] for c in chunks]
         pending: set[Future[Any]] = set(futures) | ({look} if look else set())
         while pending:
             _done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             if on_frames is not None:
-                on_frames(counter.value)
+                on_frames(pool.counter.value)
         results = [f.result() for f in futures], look.result() if look else None
     except BaseException:
-        # Interrupted: stop the workers at once. They hold nothing worth saving, and one
-        # still starting up would otherwise print a traceback when its parent goes away.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if shared is None:
+            pool.kill()
         raise
-    # The workers exit (closing MediaPipe, ~0.3 s) while the results are being judged.
-    pool.shutdown(wait=False)
+    if shared is None:
+        pool.close()  # the workers exit while the results are being judged
     return results

@@ -426,9 +426,14 @@ def test_noisy_but_well_lit_webcam_is_still_fully_judged(tmp_path):
 
 
 @pytest.mark.integration
-def test_very_dark_recording_is_all_unknown_and_says_why(tmp_path):
+def test_very_dark_recording_judges_only_the_face_and_says_why(tmp_path):
+    """At 15 % of the light with noise Holistic finds nobody; FaceMesh, looking at the face
+    alone, still finds it (he is at the lens throughout). Posture and movement are not
+    judged, nothing is flagged, and the summary says the picture is very dark."""
     summary = review.analyse(_degraded(tmp_path, "dark.mp4", gain=0.15, sigma=15)).summary
-    assert summary["person_visible_pct"] == 0.0
+    assert summary["person_visible_pct"] > 90
+    assert summary["eye_contact_pct"] == 100.0
+    assert summary["slumped_pct"] is None and summary["fidgeting_pct"] is None
     assert summary["events"] == []
     assert any("very dark" in n for n in summary["notes"])
 
