@@ -115,12 +115,36 @@ def _decode_warnings_reported() -> Iterator[None]:
 
 #: Commands that analyse or draw, and so load numpy, OpenCV, PyAV and matplotlib.
 _HEAVY_COMMANDS = {"analyse", "compare", "report", "evaluate", "record", "history"}
+#: Commands that analyse a recording at once, and so start the worker processes first.
+_ANALYSING_COMMANDS = {"analyse", "compare"}
 
 
-def _load_modules() -> None:
-    """Import what the heavy commands need, up front (see ``_Group.resolve_command``)."""
+def _load_modules(drawing: bool = True) -> None:
+    """Import what the heavy commands need, up front (see ``_Group.resolve_command``).
+
+    The commands that analyse load matplotlib (``drawing``) later, while their worker
+    processes start (``_workers_started``).
+    """
     import review.analysis  # noqa: F401  (numpy, OpenCV, PyAV and the detectors)
-    import review.plots  # noqa: F401  (matplotlib)
+
+    if drawing:
+        import review.plots  # noqa: F401  (matplotlib)
+
+
+@contextlib.contextmanager
+def _workers_started(needed: bool = True) -> Iterator[None]:
+    """Start the worker processes, and load matplotlib while they get ready (review.workers).
+
+    Called once the inputs and the results folder have been checked, so that a mistake is
+    reported without starting anything. Not ``needed`` (nothing to analyse): matplotlib only.
+    """
+    from review import workers
+    from review.interrupts import deferred
+
+    with workers.started() if needed else contextlib.nullcontext():
+        with deferred():
+            import review.plots  # noqa: F401  (matplotlib: 0.5 s, while the workers start)
+        yield
 
 
 class _Group(click.Group):
@@ -170,7 +194,7 @@ class _Group(click.Group):
         name, command, rest = super().resolve_command(ctx, args)
         if name in _HEAVY_COMMANDS and not {"-h", "--help"} & set(rest):
             with deferred():
-                _load_modules()
+                _load_modules(drawing=name not in _ANALYSING_COMMANDS)
         return name, command, rest
 
     def invoke(self, ctx: click.Context) -> object:
@@ -263,7 +287,7 @@ def analyse(
     plan = usecases.plan_analysis(video, out_dir, calibration)
     if not no_history:
         _check_history(db)  # refuse an unusable database before the long part
-    with _decode_warnings_reported(), _progress(not quiet) as progress:
+    with _workers_started(), _decode_warnings_reported(), _progress(not quiet) as progress:
         with _progress(not quiet, "Writing") as writing:
             result = usecases.run_analysis(plan, progress, annotate, annotate_progress=writing)
     for warning in result.warnings:
@@ -624,16 +648,17 @@ def compare(
         if record:
             _record_history(session.summary, folder, db)
 
-    with _decode_warnings_reported(), _progress(not quiet) as progress:
-        result = usecases.compare_to_folder(
-            before,
-            after,
-            out_dir,
-            calibration=calibration,
-            progress=progress,
-            on_analysed=on_analysed,
-            plan=plan,
-        )
+    with _workers_started("video" in kinds), _decode_warnings_reported():
+        with _progress(not quiet) as progress:
+            result = usecases.compare_to_folder(
+                before,
+                after,
+                out_dir,
+                calibration=calibration,
+                progress=progress,
+                on_analysed=on_analysed,
+                plan=plan,
+            )
     if not quiet:
         click.echo(compare_report.format_terminal(result, out_dir))
 

@@ -247,6 +247,13 @@ LENS_PRIOR_DEG = (0.0, -10.0)
 LENS_PRIOR_SPREAD_DEG = 10.0
 
 
+def _within(a: NDArray[np.float64], b: NDArray[np.float64], radius: float) -> NDArray[np.bool_]:
+    """(len(a), len(b)) bool: the points of b within ``radius`` of each point of a."""
+    squared = (a**2).sum(axis=1)[:, None] + (b**2).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
+    within: NDArray[np.bool_] = squared <= radius**2
+    return within
+
+
 def gaze_modes(
     x: NDArray[np.float64], y: NDArray[np.float64], radius: float, max_points: int = 600
 ) -> list[tuple[float, float, int]]:
@@ -263,13 +270,13 @@ def gaze_modes(
         pts = pts[np.linspace(0, len(pts) - 1, max_points).astype(int)]
     centres = pts.copy()
     for _ in range(20):
-        near = np.sum((centres[:, None, :] - pts[None, :, :]) ** 2, axis=2) <= radius**2
-        moved = (near[:, :, None] * pts[None, :, :]).sum(axis=1) / near.sum(axis=1)[:, None]
+        weights = _within(centres, pts, radius).astype(np.float64)
+        moved = (weights @ pts) / weights.sum(axis=1)[:, None]
         done = np.allclose(moved, centres, atol=1e-3)
         centres = moved
         if done:
             break
-    counts = (np.sum((centres[:, None, :] - pts[None, :, :]) ** 2, axis=2) <= radius**2).sum(1)
+    counts = _within(centres, pts, radius).sum(axis=1)
     modes: list[tuple[float, float, int]] = []
     for k in np.argsort(-counts, kind="stable"):
         cx, cy = centres[k]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,6 +22,7 @@ from review.events import Event
 from review.habits import HABITS
 from review.session import Session
 from review.video import DecodedFrame, DecodeWarning, VideoInfo
+from review.workers import default_count
 
 T = TypeVar("T")
 
@@ -198,22 +200,29 @@ def grab_frames(
     if wanted[0] < 0 or wanted[-1] >= len(time_s):
         raise mismatch
     found: dict[int, NDArray[np.uint8]] = {}
+
+    def decode_run(start_s: float, run: list[int]) -> None:
+        first = int(np.searchsorted(time_s, start_s - TIME_TOLERANCE_S, side="left"))
+        end_s = float(time_s[run[-1]]) + TIME_TOLERANCE_S
+        todo = set(run)
+        for frame in _quietly(video.decoded_frames(video_path, info, start_s, end_s, threads=1)):
+            i = first + frame.index
+            if i >= len(time_s) or abs(frame.time_s - time_s[i]) > TIME_TOLERANCE_S:
+                raise mismatch
+            if i in todo:
+                image = frame.array()
+                if image is None:
+                    raise mismatch
+                found[i] = image
+
     try:
         info = video.probe(video_path)
         runs = decoding_runs(wanted, time_s, video.keyframe_times(video_path, info))
-        for start_s, run in runs:
-            first = int(np.searchsorted(time_s, start_s - TIME_TOLERANCE_S, side="left"))
-            end_s = float(time_s[run[-1]]) + TIME_TOLERANCE_S
-            todo = set(run)
-            for frame in _quietly(video.decoded_frames(video_path, info, start_s, end_s)):
-                i = first + frame.index
-                if i >= len(time_s) or abs(frame.time_s - time_s[i]) > TIME_TOLERANCE_S:
-                    raise mismatch
-                if i in todo:
-                    image = frame.array()
-                    if image is None:
-                        raise mismatch
-                    found[i] = image
+        # The runs are independent and PyAV decodes without the GIL: one run per core at a
+        # time (the worker processes are done by now).
+        with ThreadPoolExecutor(max_workers=max(1, min(len(runs), default_count()))) as pool:
+            for done in [pool.submit(decode_run, start_s, run) for start_s, run in runs]:
+                done.result()
     except InputError as err:
         raise FramesUnavailable(str(err)) from None
     if len(found) != len(wanted):

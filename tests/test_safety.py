@@ -529,7 +529,17 @@ def _loaded(pid: int, library: str) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize("library", ["_multiarray_umath", "cv2", "ft2font", "libavcodec"])
+@pytest.mark.parametrize(
+    "library",
+    [
+        "_multiarray_umath",
+        "cv2",
+        "libavcodec",
+        # matplotlib loads while the worker processes start (review.workers): they are
+        # starting too, MediaPipe and all
+        pytest.param("ft2font", marks=pytest.mark.integration),
+    ],
+)
 def test_ctrl_c_while_the_modules_load_gives_one_line(tmp_path, short_video, library):
     """Ctrl-C the moment a library's native code is loaded: one line, exit 130, nothing."""
     proc = subprocess.Popen(
