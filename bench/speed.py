@@ -8,15 +8,16 @@ sampled every 50 ms):
    on each, one process: what a straightforward script does;
 2. review library: `review.analyse` with its defaults (sampling, chunks, one process per core);
 3. review command: `review analyse VIDEO -o DIR -q --no-history`, which also writes the report
-   (with its key frames), the timeline and the tables: what a user waits for;
-4. review, every frame, one process: what sampling and processes buy, apart;
-5. review command on a clip of at least 3 minutes, for memory against the 22 s clip.
+   (with its key frames), the timeline and the tables: what a user waits for.
 
-Cases 1-4 run on the 22 s clip and on a 2-minute "answer" made by repeating it. On the 22 s
-clip, where a second of noise is 5 % of the time, cases 1-3 run ``--repeat`` times, in turn,
-and the median is reported (with the range).
+On real footage (bench/make_clips.py): four 24 s 1280x720 30 fps clips of four people other
+than the sample man, and a 2-minute answer joined from whole clips of them; the peak memory of
+the 2-minute answer is compared with the 24 s clips'. Then, unless ``--skip-synthetic``, the
+sample man's 22 s clip (with a fourth case: every frame, one process) and, for memory, a clip
+of at least 3 minutes. ``--repeat N`` runs each short case N times, in turn, and reports the
+median (with the range).
 
-Usage: python bench/speed.py [--skip-long] [--repeat N]
+Usage: python bench/speed.py [--skip-long] [--skip-synthetic] [--repeat N] [--clips DIR]
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ with av.open(sys.argv[1]) as c:
 """
 REVIEW = """
 import sys, review
-sample_hz = None if sys.argv[2] == "every" else review.pipeline.SAMPLE_HZ
+from review import pipeline
+sample_hz = None if sys.argv[2] == "every" else pipeline.SAMPLE_HZ
 workers = 1 if sys.argv[2] == "every" else None
 review.analyse(sys.argv[1], sample_hz=sample_hz, workers=workers)
 """
@@ -109,75 +111,105 @@ def _median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
+def _table_row(
+    clip: str, name: str, secs: list[float], mb: float, length_s: float, plain_s: float | None
+) -> str:
+    sec = _median(secs)
+    spread = f" ({min(secs):.1f}-{max(secs):.1f})" if len(secs) > 1 else ""
+    versus = f"{plain_s / sec:.2f}" if plain_s else "1"
+    return (
+        f"| {clip} | {name} | {sec:.1f}{spread} | {length_s / sec:.2f} | {versus} | {mb:.0f} MB |"
+    )
+
+
+def run_clip(
+    label: str, path: Path, out: str, repeat: int, every_frame: bool
+) -> tuple[dict[str, tuple[float, float]], list[str]]:
+    """Every case on one clip: {case: (median seconds, median peak MB)} and table rows."""
+    from review import video
+
+    info = video.probe(path)
+    cases = [
+        ("plain every-frame Holistic loop", PLAIN, []),
+        ("`review.analyse()` (library)", REVIEW, ["default"]),
+        ("`review analyse` (command, with report)", COMMAND, [out]),
+    ]
+    if every_frame:
+        cases.append(("every frame, 1 process", REVIEW, ["every"]))
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in cases}
+    for _ in range(repeat):  # in turn, so that a slow spell hits every case alike
+        for name, code, extra in cases:
+            runs[name].append(measure(code, str(path), *extra))
+    medians, rows = {}, []
+    plain_s = _median([r[0] for r in runs[cases[0][0]]])
+    for name, _, _ in cases:
+        secs = [r[0] for r in runs[name]]
+        mb = _median([r[1] for r in runs[name]])
+        medians[name] = (_median(secs), mb)
+        first = name == cases[0][0]
+        rows.append(_table_row(label, name, secs, mb, info.duration_s, None if first else plain_s))
+        print(rows[-1], flush=True)
+    return medians, rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-long", action="store_true", help="no 3-minute memory case")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each 22 s case (median)")
-    args = parser.parse_args()
-    clip = (
-        make_clips.CLIP
-        if make_clips.CLIP.exists()
-        else make_clips.write(
-            make_clips.CLIP,
-            [make_clips.SAMPLES / "upright.mp4", make_clips.SAMPLES / "rocking.mp4"],
-        )
+    parser.add_argument("--skip-synthetic", action="store_true", help="real footage only")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each short case (median)")
+    parser.add_argument(
+        "--clips",
+        type=Path,
+        default=ROOT / "bench" / "data" / "real",
+        help="folder for the real-footage clips (made once, then reused)",
     )
-    from review import video
-
+    args = parser.parse_args()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"machine: {cores} cores, {_cpu()}; Python {platform.python_version()}")
-
+    real, answer = make_clips.real_clips(args.clips)
+    command = "`review analyse` (command, with report)"
+    print("| clip | case | seconds | x real time | x plain loop | peak memory |")
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        answer = make_clips.write(Path(tmp) / "answer_720p.mp4", [clip], repeat=6)
-        long_clip = (
-            None
-            if args.skip_long
-            else make_clips.write(Path(tmp) / "long_720p.mp4", [clip], repeat=9)
+        # one results folder per recording: review refuses to replace another's results
+        out = str(Path(tmp) / "answer_out")
+        short_peaks = []
+        for name, path in real.items():
+            medians, _ = run_clip(
+                f"{name} (24 s)", path, str(Path(tmp) / f"{name}_out"), max(1, args.repeat), False
+            )
+            short_peaks.append(medians[command][1])
+        medians, _ = run_clip("real answer (2 min)", answer, out, 1, False)
+        answer_mb = medians[command][1]
+        print(
+            f"\npeak memory, 2-minute real answer: {answer_mb:.0f} MB = "
+            f"{answer_mb / max(short_peaks):.2f}x the largest 24 s clip's "
+            f"({max(short_peaks):.0f} MB; {answer_mb / _median(short_peaks):.2f}x the median)"
         )
-        out = str(Path(tmp) / "out")
-        cases = [
-            ("plain every-frame Holistic loop", PLAIN, []),
-            ("review.analyse() (library, default)", REVIEW, ["default"]),
-            ("review analyse (command, with report)", COMMAND, [out]),
-        ]
-        for path in [clip, answer]:
-            info = video.probe(path)
-            repeat = max(1, args.repeat) if path == clip else 1
-            print(
-                f"\nclip: {path.name}, {info.width}x{info.height}, {info.fps:g} fps, "
-                f"{info.duration_s:g} s" + (f"; median of {repeat} runs" if repeat > 1 else "")
+        if args.skip_synthetic:
+            return
+        clip = (
+            make_clips.CLIP
+            if make_clips.CLIP.exists()
+            else make_clips.write(
+                make_clips.CLIP,
+                [make_clips.SAMPLES / "upright.mp4", make_clips.SAMPLES / "rocking.mp4"],
             )
-            runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in cases}
-            for _ in range(repeat):  # in turn, so that a slow spell hits every case alike
-                for name, code, extra in cases:
-                    runs[name].append(measure(code, str(path), *extra))
-            every = measure(REVIEW, str(path), "every")
-            print(f"{'case':<42} {'seconds':>8} {'range':>11} {'x real time':>12} {'peak MB':>8}")
-            medians = {}
-            for name, _, _ in cases:
-                secs = [r[0] for r in runs[name]]
-                sec, mb = _median(secs), _median([r[1] for r in runs[name]])
-                medians[name] = (sec, mb)
-                spread = f"{min(secs):.1f}-{max(secs):.1f}" if repeat > 1 else ""
-                print(f"{name:<42} {sec:8.1f} {spread:>11} {info.duration_s / sec:12.2f} {mb:8.0f}")
-            name = "review, every frame, 1 process"
-            print(
-                f"{name:<42} {every[0]:8.1f} {'':>11} {info.duration_s / every[0]:12.2f} "
-                f"{every[1]:8.0f}"
-            )
-            plain_s = medians["plain every-frame Holistic loop"][0]
-            for name, _, _ in cases[1:]:
-                print(f"{name} is {plain_s / medians[name][0]:.2f}x faster than the plain loop")
-            if path == clip:
-                short_mb = medians["review analyse (command, with report)"][1]
-                short_s = info.duration_s
-        if long_clip is not None:
+        )
+        print("\nsynthetic (the sample man, upscaled and repeated):")
+        out = str(Path(tmp) / "sample_out")
+        medians, _ = run_clip("sample man (22 s)", clip, out, max(1, args.repeat), True)
+        short_mb = medians[command][1]
+        if not args.skip_long:
+            long_clip = make_clips.write(Path(tmp) / "long_720p.mp4", [clip], repeat=9)
+            long_s, long_mb = measure(COMMAND, str(long_clip), str(Path(tmp) / "long_out"))
+            from review import video
+
             long_info = video.probe(long_clip)
-            long_s, long_mb = measure(COMMAND, str(long_clip), out)
             print(
-                f"\n{long_info.duration_s / 60:.1f}-minute clip, review analyse (command): "
+                f"{long_info.duration_s / 60:.1f}-minute sample-man clip, command: "
                 f"{long_s:.1f} s ({long_info.duration_s / long_s:.2f}x real time), peak "
-                f"{long_mb:.0f} MB = {long_mb / short_mb:.2f}x the peak for the {short_s:g} s clip"
+                f"{long_mb:.0f} MB = {long_mb / short_mb:.2f}x the 22 s clip's"
             )
 
 
