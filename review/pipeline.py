@@ -400,7 +400,10 @@ def extract_chunk(
 
     def whole_row(image: NDArray[np.uint8], t: float) -> NDArray[np.float32]:
         row = extractor.row_rgb(image, t)
-        if pose_tracked[0] and np.isnan(row[_NOSE_COLUMN]):  # lost: see _FaceFollower.row
+        if pose_tracked[0] and np.isnan(row[_NOSE_COLUMN]):
+            # Lost: Holistic tracks from where the person was in the frame it saw last, which
+            # with sampling is a while back; it finds them again by detecting afresh, which it
+            # does on the next frame it is given: give it this one again.
             row = extractor.row_rgb(image, t + RETRY_S)
         pose_tracked[0] = not np.isnan(row[_NOSE_COLUMN])
         return row
@@ -425,27 +428,27 @@ def extract_chunk(
                 row = face.row(image, t + RETRY_S, size)  # a graph's clock must move on
         if whole is None:
             return row, False
-        if _same_face(_face_box(row, size), _face_box(whole, size)):
+        whole = with_face(whole, row)
+        body.taken(frame.time_s, whole)
+        return whole, True
+
+    def with_face(whole: NDArray[np.float32], row: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Holistic's row with FaceMesh's face, if it is the face of the person measured."""
+        if _same_face(_face_box(row, size), _face_box(whole, size)) or np.isnan(
+            whole[FACE_BOX_COLUMN]
+        ):
             whole[FACE_COLUMNS] = row[FACE_COLUMNS]
-        elif not np.isnan(whole[FACE_BOX_COLUMN]):
+        else:
             # FaceMesh found someone else (two people side by side): the face must be the
             # person whose pose is measured, or the head is set on another's shoulders.
             face.place(_face_box(whole, size), size)
-        elif not np.isnan(row[FACE_BOX_COLUMN]):
-            whole[FACE_COLUMNS] = row[FACE_COLUMNS]
-        body.taken(frame.time_s, whole)
-        return whole, True
+        return whole
 
     def body_of(frame: video.DecodedFrame, row: NDArray[np.float32]) -> NDArray[np.float32]:
         image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
         if image is None:
             return row
-        whole = whole_row(image, frame.time_s - chunk.start_s + 1.0)
-        if _same_face(_face_box(row, size), _face_box(whole, size)) or np.isnan(
-            whole[FACE_BOX_COLUMN]
-        ):
-            whole[FACE_COLUMNS] = row[FACE_COLUMNS]
-        return whole
+        return with_face(whole_row(image, frame.time_s - chunk.start_s + 1.0), row)
 
     last: video.DecodedFrame | None = None  # the latest frame decoded
     with warnings.catch_warnings(record=True) as caught:
