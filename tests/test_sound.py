@@ -20,6 +20,7 @@ from review.cli import main
 from review.microphone import FileMicrophone, LiveMicrophone, MicrophoneError
 from review.record import Camera, record
 from review.soundclock import TOLERANCE_S, Piece, SoundPlacer, split_at
+from tests.media import write_video
 
 RATE = 48000
 BLOCK = 960  # 20 ms
@@ -102,9 +103,9 @@ def test_lost_blocks_are_replaced_by_silence_and_the_rest_stays_in_place():
     assert np.all(np.abs(err[settled] - 0.004) < TOLERANCE_S + 0.002)
 
 
-@pytest.mark.parametrize("ppm", [-300.0, 300.0])
+@pytest.mark.parametrize("ppm", [-600.0, 600.0])
 def test_a_sound_card_running_slow_or_fast_stays_in_step(ppm):
-    seconds = 120
+    seconds = 60
     start, track, placer, rate = _simulate(seconds, ppm=ppm)
     err = _errors(start, track, 100.0, 100.5, rate)
     uncorrected = abs(ppm) * 1e-6 * seconds
@@ -313,8 +314,11 @@ def _run(tmp_path, clip, *extra):
     return CliRunner().invoke(main, args), target
 
 
-def test_record_command_without_a_microphone_records_the_video_and_says_so(tmp_path, sample):
-    result, target = _run(tmp_path, sample("upright.mp4"))
+def test_record_command_without_a_microphone_records_the_video_and_says_so(tmp_path):
+    clip = write_video(tmp_path / "silent.mp4", [np.full((48, 64, 3), 90, np.uint8)] * 45)
+    out = tmp_path / "out"
+    out.mkdir()
+    result, target = _run(out, clip)
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "without sound" in line]
     assert len(lines) == 1 and "no sound track" in lines[0]
