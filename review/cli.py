@@ -446,6 +446,9 @@ class _StatusLine:
     help="Seconds to get ready before recording starts.",
 )
 @click.option("--no-preview", is_flag=True, help="No preview window (record headless).")
+@click.option(
+    "--no-audio", is_flag=True, help="Do not record sound (default: the default microphone)."
+)
 @click.option("--no-analyse", is_flag=True, help="Only record; analyse later.")
 @click.option("--no-pace", is_flag=True, hidden=True, help="Read a file source at full speed.")
 @click.option(
@@ -466,6 +469,7 @@ def record(
     question: str,
     countdown: int,
     no_preview: bool,
+    no_audio: bool,
     no_analyse: bool,
     no_pace: bool,
     calibration: Path | None = None,
@@ -478,6 +482,8 @@ def record(
 
     Shows a countdown, then records until --seconds pass or you stop: q or Esc in the
     preview window, Ctrl-C in the terminal. Either way the video is finished and kept.
+    Sound comes from the default microphone (a video file given as --camera brings its own
+    sound track); without one it records the video only and says so.
     Without a display (or with --no-preview) it records without a window. Then the
     recording is analysed exactly as `review analyse` does, into VIDEO's name + _review.
 
@@ -489,7 +495,7 @@ def record(
     Example:
         review record                          # 2 minutes, into answer-DATE-TIME.mp4
         review record -o monday.mp4 --seconds 90 --question "Why this job?"
-        review record --camera 1 --no-analyse
+        review record --camera 1 --no-analyse --no-audio
     """
     from review import record as record_mod
     from review import usecases
@@ -516,6 +522,7 @@ def record(
             countdown=countdown,
             pace=not no_pace,
             report=status,
+            sound=not no_audio,
         )
     except record_mod.RecordingCancelled as err:
         status.end()
@@ -531,10 +538,16 @@ def record(
         else " (the video ended)",
     }[rec.stopped_by]
     claimed = "" if rec.claimed_fps != rec.claimed_fps else f"; camera claims {rec.claimed_fps:g}"
+    sound = "with sound" if rec.sound else "no sound"
     click.echo(
         f"Recorded {target}: {mmss(rec.duration_s)}{ended}, {rec.frames} frames at "
-        f"{rec.fps:.1f} frames/s{claimed}."
+        f"{rec.fps:.1f} frames/s{claimed}; {sound}."
     )
+    if rec.sound_fixed_s >= 0.05:
+        click.echo(
+            f"  note: {rec.sound_fixed_s:.1f} s of sound were lost or resynchronised on the way "
+            "(a busy machine); the sound stays in step with the picture."
+        )
     if rec.dropped:
         click.echo(f"  note: {rec.dropped} frames came faster than they could be saved.")
     if no_analyse:

@@ -6,6 +6,13 @@ that encodes them with their real capture times (review.writer), so a slow encod
 delays the capture clock. A video file can stand in for the camera: it is read at its own
 pace with its own timestamps, as a live camera would deliver it.
 
+The microphone (review.microphone: the default input device, or the sound track of the video
+file standing in for the camera) is started before the countdown; its blocks, stamped with
+the clock the frames are stamped with, are placed on the video's clock (review.soundclock)
+and encoded to AAC by the same writer thread, never further than the picture has come, so
+the sound and the picture of the file line up and end together. With no microphone the
+video is recorded without sound, and the recorder says so.
+
 Stopping: the asked time passes, the user presses q or Esc in the preview (or closes it),
 Ctrl-C (SIGINT) in the terminal, or the source stops sending frames. In every case the frames
 so far are finished into a playable file; stopping before the first frame leaves no file.
@@ -33,6 +40,8 @@ from numpy.typing import NDArray
 
 from review.errors import InputError, ReviewError
 from review.landmarks import quiet_native_stderr
+from review.microphone import FIRST_BLOCK_TIMEOUT_S, Microphone, MicrophoneError, open_microphone
+from review.soundclock import Piece, SoundPlacer, split_at
 from review.timefmt import mmss
 from review.video import RECORDED_BY
 from review.writer import TimedVideoWriter, check_target
@@ -78,6 +87,9 @@ class Recording:
         stopped_by: ``"time"`` (the asked seconds passed), ``"user"`` (q, Esc, closed
             preview, Ctrl-C) or ``"source"`` (the camera stopped sending, the file ended).
         dropped: Frames a live camera delivered faster than they could be encoded.
+        sound: Whether the file has sound (False: not asked, or no microphone).
+        sound_fixed_s: Seconds of silence put in for microphone samples that were lost, plus
+            seconds dropped for a microphone running fast (review.soundclock).
 
     """
 
@@ -88,6 +100,8 @@ class Recording:
     claimed_fps: float
     stopped_by: str
     dropped: int = 0
+    sound: bool = False
+    sound_fixed_s: float = 0.0
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -529,16 +543,54 @@ def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-class _Encoder(threading.Thread):
-    """Encodes queued frames on its own thread so capture times are taken on time."""
+class _Sound:
+    """The microphone's blocks on their way to the writer (used on the encoder thread only).
 
-    def __init__(self, writer: TimedVideoWriter, block: bool) -> None:
+    Pieces are written only as far as the picture has come (``limit``), and cut at the
+    video's end when the recording finishes, so sound never runs past the picture.
+    """
+
+    def __init__(self, mic: Microphone, writer: TimedVideoWriter) -> None:
+        self.mic = mic
+        self.writer = writer
+        self.placer = SoundPlacer(mic.rate)
+        #: The first frame's clock, set by the capture loop (read here: one assignment).
+        self.origin: float | None = None
+        self._origin_given = False
+        self._held: list[Piece] = []
+        self.peak = 0.0
+
+    def feed(self, limit_s: float, final: bool = False) -> None:
+        if self.origin is not None and not self._origin_given:
+            self._origin_given = True
+            self._held += self.placer.set_origin(self.origin)
+        for samples, clock in self.mic.take():
+            self._held += self.placer.add(samples, clock)
+        if final:
+            self._held += self.placer.finish()
+        if not self.writer.opened or not math.isfinite(limit_s):
+            return
+        ready, self._held = split_at(self._held, int(round(limit_s * self.mic.rate)))
+        for piece in ready:
+            if len(piece.samples):
+                self.peak = max(self.peak, float(np.abs(piece.samples).max()))
+            self.writer.write_sound(piece.samples, piece.start)
+        if final:
+            self._held = []
+
+
+class _Encoder(threading.Thread):
+    """Encodes queued frames (and the sound) on its own thread so capture is taken on time."""
+
+    def __init__(self, writer: TimedVideoWriter, block: bool, sound: _Sound | None = None) -> None:
         super().__init__(name="review-encoder", daemon=True)
         self.writer = writer
         self.block = block
+        self.sound = sound
         self.dropped = 0
         self.error: BaseException | None = None
         self.discard = False
+        self.end_s = float("nan")
         self._queue: queue.Queue[tuple[NDArray[np.uint8], float] | None] = queue.Queue(
             maxsize=QUEUE_FRAMES
         )
@@ -554,14 +606,27 @@ class _Encoder(threading.Thread):
 
     def run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=0.05)
+            except queue.Empty:  # no new frame: only the sound moves on
+                self._work(None, final=False)
+                continue
             if item is None:
+                self._work(None, final=True)
                 return
-            if self.error is None and not self.discard:
-                try:
-                    self.writer.write(*item)
-                except BaseException as err:  # noqa: BLE001 - reported by finish()
-                    self.error = err
+            self._work(item, final=False)
+
+    def _work(self, item: tuple[NDArray[np.uint8], float] | None, final: bool) -> None:
+        """Encode one frame (if any), then the sound that has come as far as the picture."""
+        if self.error is not None or self.discard:
+            return
+        try:
+            if item is not None:
+                self.writer.write(*item)
+            if self.sound is not None:
+                self.sound.feed(self.end_s if final else self.writer.last_time_s, final=final)
+        except BaseException as err:  # noqa: BLE001 - reported by finish()
+            self.error = err
 
     def drain(self) -> None:
         """Stop without encoding what is queued and without raising (the file is thrown away)."""
@@ -569,8 +634,9 @@ class _Encoder(threading.Thread):
         self._queue.put(None)
         self.join()
 
-    def finish(self) -> None:
-        """Wait for the queued frames to be encoded; raise the encoder's error if any."""
+    def finish(self, end_s: float) -> None:
+        """Encode what is queued, the sound up to ``end_s``; raise the encoder's error if any."""
+        self.end_s = end_s
         self._queue.put(None)
         self.join()
         if self.error is not None:
@@ -597,6 +663,7 @@ def record(
     countdown: int = DEFAULT_COUNTDOWN,
     pace: bool = True,
     report: Reporter | None = None,
+    sound: bool | Microphone = True,
 ) -> Recording:
     """Record an answer from a camera to ``path``, with each frame's real capture time.
 
@@ -611,6 +678,9 @@ def record(
         pace: Read a file source at its own frame rate, like a live camera (False reads it
             as fast as it decodes; for tests).
         report: ``report(text, transient)`` receives status lines.
+        sound: Record sound: True for the default microphone (for a video file standing in
+            for the camera, its sound track), False for none, or a Microphone to use. When
+            none can be opened one line is reported and the video is recorded without sound.
 
     Returns:
         The Recording.
@@ -623,7 +693,7 @@ def record(
     Example:
         >>> from review.record import record
         >>> rec = record("answer.mp4", seconds=60)  # doctest: +SKIP
-        >>> rec.duration_s, rec.fps  # doctest: +SKIP
+        >>> rec.duration_s, rec.fps, rec.sound  # doctest: +SKIP
 
     """
     report = report or _ignore
@@ -637,12 +707,21 @@ def record(
         if isinstance(source, int) and source < 0:
             source = parse_camera(str(source))
         cam = open_camera(source)
+    mic: Microphone | None = None
+    try:
+        mic = _start_microphone(sound, cam, pace, report)
+    except BaseException:
+        cam.release()
+        raise
     stop = threading.Event()
     window: _Preview | None = None
-    writer = TimedVideoWriter(target, nominal_fps=cam.claimed_fps)
+    writer = TimedVideoWriter(
+        target, nominal_fps=cam.claimed_fps, sound_rate=mic.rate if mic is not None else None
+    )
     if question:
         writer.metadata["title"] = question
     writer.metadata["comment"] = RECORDED_BY
+    feed = _Sound(mic, writer) if mic is not None else None
     encoder: _Encoder | None = None
     try:
         if preview:
@@ -657,12 +736,14 @@ def record(
                 raise RecordingCancelled("cancelled before recording started; nothing was written.")
             if cam.live:
                 cam.discard_first()
-            encoder = _Encoder(writer, block=not cam.live)
+            encoder = _Encoder(writer, block=not cam.live, sound=feed)
             encoder.start()
             stopped_by, times = _capture(
                 cam, seconds, question, window, stop, encoder, pace, report
             )
-            encoder.finish()
+            if mic is not None:
+                mic.close()
+            encoder.finish(playing_time_s(times))
         if not times:
             writer.abort()
             if stopped_by == "user":
@@ -677,7 +758,15 @@ def record(
     finally:
         if window is not None:
             window.close()
+        if mic is not None:
+            mic.close()
         cam.release()
+    if feed is not None and writer.sound_samples and feed.peak == 0.0:
+        report(
+            "note: the microphone sent only silence (muted, or microphone access not allowed "
+            "for this terminal).",
+            False,
+        )
     return Recording(
         path=target,
         frames=len(times),
@@ -686,7 +775,32 @@ def record(
         claimed_fps=cam.claimed_fps,
         stopped_by=stopped_by,
         dropped=encoder.dropped,
+        sound=writer.sound_samples > 0,
+        sound_fixed_s=feed.placer.inserted_s + feed.placer.dropped_s if feed else 0.0,
     )
+
+
+def _start_microphone(
+    sound: bool | Microphone, cam: Camera, pace: bool, report: Reporter
+) -> Microphone | None:
+    """Open and start the microphone and wait for its first block; None (said) if it cannot."""
+    if sound is False:
+        return None
+    try:
+        mic = open_microphone(cam.source, cam.live, pace) if sound is True else sound
+    except MicrophoneError as err:
+        report(str(err), False)
+        return None
+    mic.start()
+    if not mic.wait_first(FIRST_BLOCK_TIMEOUT_S):
+        mic.close()
+        report(
+            f"the microphone sent no sound within {FIRST_BLOCK_TIMEOUT_S:.0f} s: recording the "
+            "video without sound. Check it is not used by another program, or pass --no-audio.",
+            False,
+        )
+        return None
+    return mic
 
 
 def _countdown(
@@ -757,6 +871,8 @@ def _capture(
             delay = started + t - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+        if encoder.sound is not None and encoder.sound.origin is None:
+            encoder.sound.origin = first_clock
         encoder.put(image, t)
         times.append(t)
         left = time_left_text(t, seconds)

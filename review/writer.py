@@ -10,6 +10,12 @@ packets leave the encoder in presentation order and each frame's duration is exa
 gap to the next one. An odd frame size is padded with one black row or column (yuv420p needs
 even sizes), so every pixel keeps its place.
 
+Sound goes in beside the picture either as another file's packets copied unchanged
+(``mux_audio``, for the annotated video) or as samples encoded to AAC (``write_sound``, for
+recordings): each piece at its own sample index on the video's clock, so a track that starts
+after the first frame starts that much later (the MP4 muxer writes an edit list for it, and
+another for the AAC encoder's priming samples, so players start the sound on time).
+
 The file is written beside the target under a hidden temporary name and moved into place by
 ``close()``; ``abort()`` (or an exception inside ``with``) removes it, so the target is
 never half-written.
@@ -35,6 +41,8 @@ FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 TIME_BASE = Fraction(1, 1000)
 #: libx264 settings: fast enough for 1080p in real time on a laptop, visually clean.
 X264_OPTIONS = {"preset": "veryfast", "crf": "20", "bf": "0"}
+#: AAC bit rate for a mono voice track (transparent for speech).
+SOUND_BIT_RATE = 96_000
 
 
 def next_pts(time_s: float, previous_pts: int | None, time_base: Fraction = TIME_BASE) -> int:
@@ -116,6 +124,7 @@ class TimedVideoWriter:
         nominal_fps: float = 30.0,
         time_base: Fraction = TIME_BASE,
         audio: av.audio.stream.AudioStream | None = None,
+        sound_rate: int | None = None,
     ) -> None:
         """Prepare to write ``path`` (nothing is created until the first frame).
 
@@ -127,6 +136,8 @@ class TimedVideoWriter:
                 1/90000 s keeps another file's container times, as MPEG counts them).
             audio: An audio stream of another file whose packets will be copied unchanged
                 (``mux_audio``); None: no sound.
+            sound_rate: Samples per second of a mono track encoded to AAC from samples
+                (``write_sound``); None: none.
 
         """
         self.path = check_target(path)
@@ -135,6 +146,11 @@ class TimedVideoWriter:
         self._time_base = time_base
         self._audio_template = audio
         self._audio: av.audio.stream.AudioStream | None = None
+        self._sound_rate = sound_rate
+        self._sound: av.audio.stream.AudioStream | None = None
+        self._sound_next: int | None = None
+        #: Sound samples encoded so far.
+        self.sound_samples = 0
         self._tmp: Path | None = None
         self._container: av.container.OutputContainer | None = None
         self._stream: av.video.stream.VideoStream | None = None
@@ -177,6 +193,44 @@ class TimedVideoWriter:
         self._size = (width, height)
         if self._audio_template is not None:
             self._audio = self._container.add_stream_from_template(self._audio_template)
+        if self._sound_rate is not None:
+            sound = self._container.add_stream("aac", rate=self._sound_rate)
+            sound.layout = "mono"
+            sound.bit_rate = SOUND_BIT_RATE
+            sound.time_base = Fraction(1, self._sound_rate)
+            self._sound = sound
+
+    @property
+    def opened(self) -> bool:
+        """Whether the first frame has been written (the file is open)."""
+        return self._container is not None
+
+    def write_sound(self, samples: NDArray[np.float32], start: int) -> None:
+        """Encode mono samples at track index ``start`` (``start / sound_rate`` s after frame 0).
+
+        Pieces must follow each other without gaps or overlaps (the first may start late);
+        call only after the first frame.
+
+        Args:
+            samples: (n,) float32, -1..1.
+            start: Index of the first sample on the track.
+
+        """
+        if self._container is None or self._sound is None or self._sound_rate is None:
+            raise RuntimeError("write_sound needs sound_rate and a first frame")
+        if self._sound_next is not None and start != self._sound_next:
+            raise ValueError(f"sound piece at {start}, expected {self._sound_next}")
+        block = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(1, -1))
+        if block.shape[1] == 0:
+            return
+        frame = av.AudioFrame.from_ndarray(block, format="flt", layout="mono")
+        frame.sample_rate = self._sound_rate
+        frame.pts = start
+        frame.time_base = Fraction(1, self._sound_rate)
+        for packet in self._sound.encode(frame):
+            self._container.mux(packet)
+        self._sound_next = start + block.shape[1]
+        self.sound_samples += block.shape[1]
 
     def mux_audio(self, packets: Iterable[av.Packet[av.audio.stream.AudioStream]]) -> None:
         """Copy audio packets of the ``audio`` stream given at creation (after a frame)."""
@@ -255,6 +309,9 @@ class TimedVideoWriter:
         try:
             assert self._stream is not None and self._tmp is not None, "opened with the container"
             self._mux(self._stream.encode(None), final=True)
+            if self._sound is not None:
+                for packet in self._sound.encode(None):
+                    self._container.mux(packet)
             self._container.close()
             self._container = None
             os.replace(self._tmp, self.path)
