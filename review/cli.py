@@ -95,6 +95,8 @@ def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
     click.echo(f"Results in {out_dir}/")
     if (out_dir / "annotated.mp4").is_file():
         click.echo(f"Annotated video: {out_dir / 'annotated.mp4'}")
+    if (out_dir / "review.html").is_file():
+        click.echo(f"Watch the moments: {out_dir / 'review.html'}")
     if (out_dir / "report.html").is_file():
         click.echo(f"Report: {out_dir / 'report.html'}")
 

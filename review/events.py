@@ -81,6 +81,17 @@ def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist()))
 
 
+def spans(
+    mask: NDArray[np.bool_], time_s: NDArray[np.float64], end_s: float
+) -> list[tuple[float, float]]:
+    """Time spans (start, end) covered by runs of True, each frame lasting to the next.
+
+    The last frame lasts to ``end_s`` (the recording's playing end).
+    """
+    edges = np.append(np.asarray(time_s, dtype=np.float64), end_s)
+    return [(float(edges[a]), float(edges[b + 1])) for a, b in runs(mask)]
+
+
 def debounce(
     state: NDArray[np.float64], time_s: NDArray[np.float64], min_on_s: float, min_off_s: float
 ) -> NDArray[np.float64]:

@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from numpy.typing import NDArray
 
+from review.events import spans
 from review.habits import BY_COLUMN, HABITS
 from review.timefmt import mmss
 
@@ -51,16 +51,6 @@ def titled(prefix: str, name: str) -> str:
     return f"{prefix}: {name}" if name and drawable(name) else prefix
 
 
-def _spans(
-    mask: NDArray[np.bool_], time_s: NDArray[np.float64], end_s: float
-) -> list[tuple[float, float]]:
-    """Time spans (start, end) covered by runs of True, each frame lasting to the next."""
-    from review.events import runs
-
-    edges = np.append(time_s, end_s)
-    return [(float(edges[a]), float(edges[b + 1])) for a, b in runs(mask)]
-
-
 def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
     """Draw the habit lanes of one session on ``ax``."""
     t = session.time_s
@@ -71,11 +61,11 @@ def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
         state = session.columns[column]
         habit = BY_COLUMN[column].problem_on(state)
         unknown = np.isnan(state) & ~no_person
-        for a, b in _spans(unknown, t, end):
+        for a, b in spans(unknown, t, end):
             ax.broken_barh([(a, b - a)], (y - 0.35, 0.7), color=NOT_JUDGED, linewidth=0)
-        for a, b in _spans(habit, t, end):
+        for a, b in spans(habit, t, end):
             ax.broken_barh([(a, b - a)], (y - 0.35, 0.7), color=colour, linewidth=0)
-    for a, b in _spans(no_person, t, end):
+    for a, b in spans(no_person, t, end):
         # Greyed and hatched, so it differs from "could not judge" in print and in grey scale.
         ax.axvspan(a, b, color=NO_PERSON, alpha=0.35, linewidth=0)
         ax.axvspan(a, b, facecolor="none", edgecolor=NO_PERSON, hatch="///", linewidth=0)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from review import atomic, fidget, gaze, slump, touch, verdicts
+from review import atomic, fidget, gaze, reviewpage, slump, touch, verdicts
 from review.errors import InputError
 from review.habits import HABITS
 from review.keyframes import (
@@ -142,7 +142,8 @@ def caption(moment: Moment, number: int) -> str:
 # The HTML -----------------------------------------------------------------------------------
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The Jinja environment of review's page templates (review/templates)."""
     import jinja2
 
     return jinja2.Environment(
@@ -236,6 +237,7 @@ def render_html(
     moments: list[Moment] | None = None,
     frames_note: str | None = None,
     made_on: datetime.date | None = None,
+    review_page: str | None = None,
 ) -> str:
     """The report as one self-contained HTML string (pure: reads and writes no file).
 
@@ -247,6 +249,8 @@ def render_html(
             order on the timeline and under the pictures.
         frames_note: One line saying why the key frames are missing, shown in the report.
         made_on: Date shown as the report's date (default: none shown).
+        review_page: Address of the review page beside it (review.reviewpage), linked from
+            the timeline; None: no link.
 
     Returns:
         The HTML document.
@@ -295,8 +299,9 @@ def render_html(
         "reference_rows": _reference_rows(session),
         "m": _method(),
         "version": _version(),
+        "review_page": review_page,
     }
-    return _environment().get_template("report.html.j2").render(**context)
+    return template_environment().get_template("report.html.j2").render(**context)
 
 
 # Writing (the edges) ------------------------------------------------------------------------
@@ -345,6 +350,7 @@ def write_report(
     video: str | os.PathLike[str] | None = None,
     made_on: datetime.date | None = None,
     missing: str | None = None,
+    review_video_src: str | None = None,
 ) -> ReportWritten:
     """Write report.html for a session, with key frames from the recording when it is found.
 
@@ -357,6 +363,9 @@ def write_report(
         made_on: Date shown in the report (default: today).
         missing: Why there is no recording, when the caller has looked for it already
             (``video`` is then None).
+        review_video_src: The address, relative to the report's folder, of the video the
+            review page (review.html, written beside the report and linked from it) plays;
+            None: no review page.
 
     Returns:
         The path and, if the key frames are missing, a one-line note why.
@@ -392,7 +401,12 @@ def write_report(
         moments=moments,
         frames_note=note,
         made_on=made_on or datetime.date.today(),
+        review_page=None if review_video_src is None else reviewpage.PAGE_NAME,
     )
+    if review_video_src is not None:
+        reviewpage.write_review_page(
+            session, path.with_name(reviewpage.PAGE_NAME), review_video_src, moments
+        )
     atomic.write_text(path, html)
     return ReportWritten(path, note)
 
@@ -490,6 +504,16 @@ def remake_report(
         found = Located(Path(video))
     else:
         found = locate_recording(folder, session)
-    written = write_report(session, folder / "report.html", video=found.path, missing=found.problem)
+    if (folder / "annotated.mp4").is_file():
+        src = "annotated.mp4"
+    else:
+        src = reviewpage.video_href(found.path or session.video or "", folder)
+    written = write_report(
+        session,
+        folder / "report.html",
+        video=found.path,
+        missing=found.problem,
+        review_video_src=src,
+    )
     store.update_manifest(folder)
     return written

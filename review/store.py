@@ -49,6 +49,7 @@ ANALYSIS = folders.FolderKind(
         "timeline.png",
         "landmarks.npz",
         "report.html",
+        "review.html",
         "annotated.mp4",
         "summary.json",
     ),

@@ -108,6 +108,7 @@ def run_analysis(
 ) -> Analysed:
     """Analyse the planned recording and write its results folder (see ``analyse_to_folder``)."""
     from review.report import write_report
+    from review.reviewpage import video_href
 
     if plan.calibration is not None and plan.reference is None:
         session = analysis.analyse(plan.video, calibration=plan.calibration, progress=progress)
@@ -122,7 +123,8 @@ def run_analysis(
             from review.annotate import write_annotated
 
             write_annotated(saved, plan.video, tmp / "annotated.mp4", progress=annotate_progress)
-        written = write_report(saved, tmp / "report.html", video=plan.video)
+        src = "annotated.mp4" if annotate else video_href(plan.video, plan.folder)
+        written = write_report(saved, tmp / "report.html", video=plan.video, review_video_src=src)
         if written.note:
             said.append(written.note)
 
