@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from review import fidget, gaze, glance, person, pipeline, slump, touch, video
+from review.delivery import Delivery
 from review.events import frame_durations
 from review.geometry import face_found, pose_found
 from review.landmarks import Landmarks
@@ -362,3 +363,26 @@ def analyse(
     """
     reference = calibrate(calibration, progress) if calibration is not None else None
     return analyse_file(path, reference, progress, sample_hz=sample_hz, workers=workers)
+
+
+def sound_delivery(path: str | os.PathLike[str], video_start_s: float | None = None) -> Delivery:
+    """Delivery from a recording's first audio track (see review.delivery).
+
+    Args:
+        path: The recording.
+        video_start_s: The first video frame's time in the container (``VideoInfo.start_s``),
+            so that the sound's times are the frames' (default: probed here).
+
+    Returns:
+        The Delivery; ``sound`` is False when the recording has no audio track.
+
+    """
+    from review import audio, vad
+    from review import delivery as speech
+
+    start = video.probe(path).start_s if video_start_s is None else video_start_s
+    sound = audio.read_sound(path, start)
+    if sound is None:
+        return speech.no_sound()
+    probability, hop_s = vad.speech_probability(sound.samples, sound.rate)
+    return speech.measure(sound.samples, sound.rate, probability, hop_s, sound.start_s)
