@@ -246,7 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "sample_videos" / "speech")
     parser.add_argument("--video", type=Path, help="put one answer on this video's picture")
-    parser.add_argument("--seconds", type=float, help="with --video: length of the clip")
+    parser.add_argument("--seconds", type=float, help="with --video: length (default: its own)")
     parser.add_argument("--name", default="answer_with_sound.mp4", help="with --video")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -254,7 +254,10 @@ def main() -> None:
     if args.video is not None:
         spec = Spec("video", "en-us", 160, (0.8, 2.4, 0.6, 1.1, 3.0, 0.7, 1.5), 20.0, "pink", "-")
         samples, _truth = build(spec, rng)
-        seconds = args.seconds or len(samples) / RATE
+        with av.open(str(args.video)) as src:
+            stream = src.streams.video[0]
+            own = float(stream.duration * stream.time_base) if stream.duration else None
+        seconds = args.seconds or own or len(samples) / RATE
         reps = int(np.ceil(seconds * RATE / len(samples)))
         samples = np.tile(samples, reps)[: int(seconds * RATE)]
         write_clip(args.out / args.name, samples, args.video, seconds)
