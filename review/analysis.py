@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -11,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from review import fidget, gaze, glance, person, pipeline, slump, touch, video
+from review.delivery import Delivery
 from review.events import frame_durations
 from review.geometry import face_found, pose_found
 from review.landmarks import Landmarks
@@ -201,6 +203,7 @@ def rejudge(session: Session, reference: Reference) -> Session:
     again.people_max = session.people_max
     again.recording = session.recording
     again.question = session.question
+    again.delivery = session.delivery  # the sound does not depend on the reference
     again.notes += [note for note in session.notes if note not in again.notes]
     return again
 
@@ -257,8 +260,11 @@ def analyse_file(
     progress: ProgressFactory | None = None,
     sample_hz: float | None = pipeline.SAMPLE_HZ,
     workers: int | None = None,
+    sound: bool = True,
 ) -> Session:
     """Read a recording (landmarks, and a glance at a few frames, together) and judge it.
+
+    The sound is analysed in a thread while the landmark workers run (``sound_delivery``).
 
     Args:
         path: The video file.
@@ -266,12 +272,43 @@ def analyse_file(
         progress: Optional progress-bar factory.
         sample_hz: Frames analysed per second (others interpolated); None: every frame.
         workers: Processes to use (default: one per core).
+        sound: Analyse the delivery from the sound track too.
 
     """
+    heard = _SoundThread(path) if sound else None
     lm, info, look = _read(path, progress, sample_hz, workers, with_glance=True)
     session = analyse_recording(lm, info, reference, look=look)
     session.recording = _identify(path)
+    if heard is not None:
+        session.delivery = heard.result()
     return session
+
+
+class _SoundThread(threading.Thread):
+    """``sound_delivery`` of a recording, in the background (its model releases the GIL)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(name="review-sound", daemon=True)
+        self.path = path
+        self._result: Delivery | None = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        # A damaged sound track warns from here (review.audio); warnings are process-wide,
+        # so the command reports them with the video's.
+        try:
+            self._result = sound_delivery(self.path)
+        except BaseException as err:  # handed to the caller in result()
+            self._error = err
+
+    def result(self) -> Delivery:
+        """The delivery, once the thread is done (its exception, if it raised one)."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 def _identify(path: str | os.PathLike[str]) -> video.RecordingId:
@@ -339,6 +376,7 @@ def analyse(
     progress: ProgressFactory | None = None,
     sample_hz: float | None = pipeline.SAMPLE_HZ,
     workers: int | None = None,
+    sound: bool = True,
 ) -> Session:
     """Analyse a recorded practice answer.
 
@@ -350,6 +388,7 @@ def analyse(
         sample_hz: Frames analysed per second, the others interpolated (see
             review.pipeline); None analyses every frame.
         workers: Processes to use (default: one per core).
+        sound: Also measure the delivery from the sound track (``Session.delivery``).
 
     Returns:
         The Session: per-frame table, events, summary.
@@ -361,4 +400,29 @@ def analyse(
 
     """
     reference = calibrate(calibration, progress) if calibration is not None else None
-    return analyse_file(path, reference, progress, sample_hz=sample_hz, workers=workers)
+    return analyse_file(
+        path, reference, progress, sample_hz=sample_hz, workers=workers, sound=sound
+    )
+
+
+def sound_delivery(path: str | os.PathLike[str], video_start_s: float | None = None) -> Delivery:
+    """Delivery from a recording's first audio track (see review.delivery).
+
+    Args:
+        path: The recording.
+        video_start_s: The first video frame's time in the container (``VideoInfo.start_s``),
+            so that the sound's times are the frames' (default: probed here).
+
+    Returns:
+        The Delivery; ``sound`` is False when the recording has no audio track.
+
+    """
+    from review import audio, vad
+    from review import delivery as speech
+
+    start = video.probe(path).start_s if video_start_s is None else video_start_s
+    sound = audio.read_sound(path, start)
+    if sound is None:
+        return speech.no_sound()
+    probability, hop_s = vad.speech_probability(sound.samples, sound.rate)
+    return speech.measure(sound.samples, sound.rate, probability, hop_s, sound.start_s)

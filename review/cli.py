@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
@@ -90,6 +91,10 @@ def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
             click.echo(f"  {h.name.lower():<16} {_fmt_pct(figures[f'{h.column}_pct'])} of the time")
         else:
             click.echo(f"  {h.name.lower():<16} {figures[f'{h.column}_count']} time(s)")
+    from review.delivery_verdicts import terminal_lines
+
+    for line in terminal_lines(summary.get("delivery")):
+        click.echo(f"  {line}")
     for note in summary.get("notes", []):
         click.echo(f"  note: {note}")
     click.echo(f"Results in {out_dir}/")
@@ -264,6 +269,9 @@ _DB_HELP = (
     help="Also write annotated.mp4: the recording with the landmarks, gaze arrow and habit "
     "flags drawn on every frame.",
 )
+@click.option(
+    "--no-sound", is_flag=True, help="Do not analyse the sound (speaking rate, pauses, pitch)."
+)
 def analyse(
     video: Path,
     out_dir: Path | None,
@@ -272,6 +280,7 @@ def analyse(
     db: Path | None = None,
     no_history: bool = False,
     annotate: bool = False,
+    no_sound: bool = False,
 ) -> None:
     """Analyse a recorded answer; write report.html, frames.csv, summary.json, timeline.png.
 
@@ -287,6 +296,8 @@ def analyse(
     from review import usecases
 
     plan = usecases.plan_analysis(video, out_dir, calibration)
+    if no_sound:
+        plan = dataclasses.replace(plan, sound=False)
     if not no_history:
         _check_history(db)  # refuse an unusable database before the long part
     with _workers_started(), _decode_warnings_reported(), _progress(not quiet) as progress:

@@ -28,6 +28,7 @@ from typing import Any, TypedDict
 import numpy as np
 from numpy.typing import NDArray
 
+from review.delivery_verdicts import compare_delivery
 from review.events import frame_durations, runs
 from review.habits import HABITS
 from review.session import Session
@@ -342,8 +343,9 @@ def compare(
     Returns:
         JSON-ready dict with ``before`` and ``after`` (their summaries), ``habits`` (per
         habit: figures, change, interval, verdict; see ``compare_habit``), ``improved`` and
-        ``worse`` (habit names), ``reference`` (which yardstick each session was judged by
-        and whether it is the same) and ``method``.
+        ``worse`` (habit names), ``delivery`` (speaking rate, long pauses and pitch variation
+        before and after, see ``review.delivery_verdicts``), ``reference`` (which yardstick
+        each session was judged by and whether it is the same) and ``method``.
 
     Example:
         >>> import review
@@ -389,6 +391,8 @@ def compare(
         "habits": habits,
         "improved": [n for n, h in habits.items() if h["verdict"] == "better"],
         "worse": [n for n, h in habits.items() if h["verdict"] == "worse"],
+        # Delivery (review.delivery_verdicts): single figures from the sound, no interval.
+        "delivery": compare_delivery(before.delivery, after.delivery),
         "reference": {
             "same": same_ref,
             "before": reference_text(ref_b),

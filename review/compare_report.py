@@ -272,6 +272,11 @@ def format_terminal(comparison: dict[str, Any], out_dir: Path) -> str:
             f"  {h['label']:<14} {_figure_text(h['before'], h['unit']):>13} -> "
             f"{_figure_text(h['after'], h['unit']):<13} {_change_text(h):>14}   {verdict}"
         )
+    for d in comparison.get("delivery", {}).values():  # from the sound (review.delivery)
+        verdict = "not judged" if d["verdict"] == "unknown" else d["verdict"]
+        before = "-" if d["before"] is None else f"{d['before']:.1f}"
+        after = "-" if d["after"] is None else f"{d['after']:.1f}"
+        lines.append(f"  {d['label']:<16} {before:>7} -> {after:<7} {d['unit']:<14} {verdict}")
     for note in comparison.get("notes", []):
         lines.append(f"  note: {note}")
     lines.append(f"Results in {out_dir}/ (comparison.html, comparison.png, comparison.json)")

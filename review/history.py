@@ -128,13 +128,51 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
 
 
+def _delivery_figure(key: str) -> Callable[[Mapping[str, Any]], Any]:
+    """A delivery figure from a summary.json dict (None: no sound, or too little speech)."""
+
+    def figure(summary: Mapping[str, Any]) -> Any:
+        block = summary.get("delivery")
+        if not isinstance(block, Mapping) or block.get("syllables_per_min") is None:
+            return None
+        return block.get(key)
+
+    return figure
+
+
+#: Delivery columns added in version 3 (review.delivery): name -> (SQL type, getter).
+_DELIVERY: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
+    "sound": ("INTEGER", lambda s: None if not s.get("delivery") else int(s["delivery"]["sound"])),
+    **{
+        key: ("REAL", _delivery_figure(key))
+        for key in ("syllables_per_min", "long_pauses_per_min", "pitch_sd_st", "speaking_pct")
+    },
+}
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Version 3: the delivery figures from the sound as columns, back-filled."""
+    for name, (sql_type, _get) in _DELIVERY.items():
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sql_type}")
+    for row_id, text in conn.execute("SELECT id, summary_json FROM sessions").fetchall():
+        summary = json.loads(text)
+        sets = ", ".join(f"{name} = ?" for name in _DELIVERY)
+        values = [get(summary) for _sql, get in _DELIVERY.values()]
+        conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
+
+
 #: MIGRATIONS[v] takes a database from version v to v + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _figure_values(summary: Mapping[str, Any]) -> list[Any]:
     return [get(summary) for _sql, get in _FIGURES.values()]
+
+
+def _all_values(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Every figure column of the latest schema, from a summary.json dict."""
+    return {name: get(summary) for name, (_sql, get) in {**_FIGURES, **_DELIVERY}.items()}
 
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
@@ -305,13 +343,14 @@ def record(
 
     """
     when = (recorded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    columns = ["recorded_at", "video", "summary_json", "results_dir", *_FIGURES]
+    figures = _all_values(summary)
+    columns = ["recorded_at", "video", "summary_json", "results_dir", *figures]
     values = [
         when.isoformat(timespec="seconds"),
         str(summary.get("video", "")),
         json.dumps(summary),
         None if results_dir is None else str(Path(results_dir).resolve()),
-        *_figure_values(summary),
+        *figures.values(),
     ]
     with connect(db) as conn:
         conn.execute("BEGIN IMMEDIATE")
@@ -345,6 +384,11 @@ class Entry:
         fidgeting_pct: Fidgeting, % of judged time.
         self_touch_per_min: Face touches per judged minute.
         reference_source: "session" or "calibration".
+        sound: 1 if the recording had sound, 0 if not, None if the sound was not analysed.
+        syllables_per_min: Speaking rate, syllables a minute of the answer (None: not judged).
+        long_pauses_per_min: Pauses of 2 s or more a minute of the answer.
+        pitch_sd_st: Pitch variation, semitones.
+        speaking_pct: Speech, % of the recording.
 
     """
 
@@ -358,6 +402,11 @@ class Entry:
     fidgeting_pct: float | None
     self_touch_per_min: float | None
     reference_source: str | None
+    sound: int | None = None
+    syllables_per_min: float | None = None
+    long_pauses_per_min: float | None = None
+    pitch_sd_st: float | None = None
+    speaking_pct: float | None = None
 
 
 def entries(db: str | os.PathLike[str] | None = None) -> list[Entry]:
@@ -415,7 +464,7 @@ def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
         return []
     fields = list(Entry.__dataclass_fields__)
     out = []
-    if version >= 2:
+    if version >= SCHEMA_VERSION:
         rows = conn.execute(
             f"SELECT {', '.join(fields)} FROM sessions ORDER BY recorded_at, id"
         ).fetchall()
@@ -424,18 +473,20 @@ def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
             data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
             out.append(Entry(**data))
         return out
+    # An older schema (read-only: not migrated here): every figure from the stored summaries.
+    folder = "results_dir" if version >= 2 else "NULL"
     rows = conn.execute(
-        "SELECT id, recorded_at, video, summary_json FROM sessions ORDER BY recorded_at, id"
+        f"SELECT id, recorded_at, video, {folder}, summary_json FROM sessions "
+        "ORDER BY recorded_at, id"
     ).fetchall()
-    for row_id, when, video, text in rows:
-        figures = dict(zip(_FIGURES, _figure_values(json.loads(text))))
+    for row_id, when, video, results_dir, text in rows:
         out.append(
             Entry(
                 id=row_id,
                 recorded_at=datetime.fromisoformat(when),
                 video=video,
-                results_dir=None,
-                **figures,
+                results_dir=results_dir,
+                **_all_values(json.loads(text)),
             )
         )
     return out
@@ -449,7 +500,16 @@ def _cell(value: float | None, fmt: str) -> str:
 
 def format_table(items: list[Entry], width: int = 28) -> str:
     """The sessions as a plain-text table (local dates; "-" where a habit was not judged)."""
-    header = ["#", "date", "video", "eye contact", "slumped", "fidgeting", "touches/min"]
+    header = [
+        "#",
+        "date",
+        "video",
+        "eye contact",
+        "slumped",
+        "fidgeting",
+        "touches/min",
+        "syll/min",
+    ]
     rows = [header]
     for i, e in enumerate(items, start=1):
         name = Path(e.video).name or e.video
@@ -464,6 +524,7 @@ def format_table(items: list[Entry], width: int = 28) -> str:
                 _cell(e.slumped_pct, ".0f") + ("%" if e.slumped_pct is not None else ""),
                 _cell(e.fidgeting_pct, ".0f") + ("%" if e.fidgeting_pct is not None else ""),
                 _cell(e.self_touch_per_min, ".1f"),
+                "no sound" if e.sound == 0 else _cell(e.syllables_per_min, ".0f"),
             ]
         )
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from review.delivery_verdicts import COLOUR
 from review.events import spans
 from review.habits import BY_COLUMN, HABITS
 from review.timefmt import mmss
@@ -69,9 +70,15 @@ def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
         # Greyed and hatched, so it differs from "could not judge" in print and in grey scale.
         ax.axvspan(a, b, color=NO_PERSON, alpha=0.35, linewidth=0)
         ax.axvspan(a, b, facecolor="none", edgecolor=NO_PERSON, hatch="///", linewidth=0)
-    ax.set_yticks(range(len(LANES)))
-    ax.set_yticklabels([label for _c, label, _k in reversed(LANES)])
-    ax.set_ylim(-0.6, len(LANES) - 0.4)
+    labels = [label for _c, label, _k in reversed(LANES)]
+    bottom = 0
+    if session.delivery is not None:
+        draw_speech_lane(ax, session, -1.0, end)
+        labels.insert(0, SPEECH_LANE)
+        bottom = -1
+    ax.set_yticks(range(bottom, len(LANES)))
+    ax.set_yticklabels(labels)
+    ax.set_ylim(bottom - 0.6, len(LANES) - 0.4)
     ax.set_xlim(float(t[0]) if len(t) else 0.0, end)
     ax.xaxis.set_major_formatter(FuncFormatter(mmss))
     # Whole seconds (a 2 s clip would otherwise repeat "0:01" for 1.0 and 1.5), in steps that
@@ -82,6 +89,26 @@ def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
     ax.set_axisbelow(True)
     if title:
         ax.set_title(title, loc="left", fontsize=11)
+
+
+#: The sound's lane, under the habits: speech, and long pauses (see review.delivery).
+SPEECH_LANE = "Speaking"
+SPEECH_COLOUR = COLOUR  # the Delivery card's
+LONG_PAUSE_COLOUR = "#D55E00"
+
+
+def draw_speech_lane(ax: Axes, session: Session, y: float, end: float) -> None:
+    """Speech (blue) and long pauses (vermillion) at height ``y``; words if no sound."""
+    d = session.delivery
+    assert d is not None
+    start = float(session.time_s[0]) if len(session) else 0.0
+    if not d.sound:
+        ax.text((start + end) / 2, y, "no sound recorded", ha="center", va="center", fontsize=8)
+        return
+    bars = [(s.start_s, s.end_s - s.start_s) for s in d.speech]
+    ax.broken_barh(bars, (y - 0.25, 0.5), color=SPEECH_COLOUR, linewidth=0)
+    pauses = [(p.start_s, p.end_s - p.start_s) for p in d.long_pauses]
+    ax.broken_barh(pauses, (y - 0.35, 0.7), color=LONG_PAUSE_COLOUR, linewidth=0)
 
 
 def timeline(session: Session, path: str | os.PathLike[str]) -> None:
@@ -105,6 +132,10 @@ AFTER_COLOUR = "#404040"
 def legend_handles() -> list[Patch]:
     """Legend entries of the timeline: the habit lanes, "could not judge", "nobody in view"."""
     handles = [Patch(color=c, label=label) for _col, label, c in LANES]
+    handles += [
+        Patch(color=SPEECH_COLOUR, label="Speaking"),
+        Patch(color=LONG_PAUSE_COLOUR, label="Long pause"),
+    ]
     return handles + [
         Patch(color=NOT_JUDGED, label="Could not judge"),
         Patch(facecolor=NO_PERSON, alpha=0.35, hatch="///", label="Nobody in view"),

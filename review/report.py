@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from review import atomic, fidget, gaze, reviewpage, slump, touch, verdicts
+from review import atomic, delivery_verdicts, fidget, gaze, reviewpage, slump, touch, verdicts
 from review.errors import InputError
 from review.habits import HABITS
 from review.keyframes import (
@@ -274,6 +274,10 @@ def render_html(
         if items:
             groups.append({"result": result, "items": items, "drawn": DRAWN[result.column]})
     summary = session.summary
+    delivery_card = delivery_verdicts.card(session.delivery)
+    said: dict[str, list[str]] = {"good": [], "work": [], "unknown": []}
+    if delivery_card is not None:
+        said[delivery_card.verdict].append("Delivery")
     context = {
         "video_name": os.path.basename(session.video) or "(unnamed recording)",
         "question": session.question,
@@ -286,9 +290,11 @@ def render_html(
         "fps": summary["fps"],
         "made_on": f"{made_on.day} {made_on:%B %Y}" if made_on else None,
         "results": results,
-        "good": [r.title for r in results if r.verdict == "good"],
-        "work": [r.title for r in results if r.verdict == "work"],
-        "unknown": [r.title for r in results if r.verdict == "unknown"],
+        "delivery": delivery_card,
+        "delivery_colour": delivery_verdicts.COLOUR,
+        "good": [r.title for r in results if r.verdict == "good"] + said["good"],
+        "work": [r.title for r in results if r.verdict == "work"] + said["work"],
+        "unknown": [r.title for r in results if r.verdict == "unknown"] + said["unknown"],
         "timeline_src": data_uri(timeline_png(session, moments), "image/png"),
         "groups": groups,
         "no_moments": [r.title for r in results if r.column not in {m.column for m in moments}],

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from review import habits
+from review.delivery import Delivery
 from review.events import Event, frame_durations, percent_of_known, to_events
 from review.landmarks import Landmarks
 from review.reference import Reference
@@ -81,6 +82,7 @@ class Summary(TypedDict):
     events: list[dict[str, str | float]]
     reference: dict[str, str | float | None]
     notes: list[str]
+    delivery: dict[str, Any] | None
 
 
 @dataclass
@@ -102,6 +104,8 @@ class Session:
             review.glance), or None when not checked.
         recording: Which file was analysed (absolute path, size, fingerprint), if known.
         question: The interview question answered (recorded by ``review record``), or "".
+        delivery: How the answer was spoken, from the sound track (``review.delivery``);
+            its ``sound`` is False when the recording has none; None when not analysed.
 
     """
 
@@ -118,6 +122,7 @@ class Session:
     people_max: int | None = None
     recording: RecordingId | None = None
     question: str = ""
+    delivery: Delivery | None = None
 
     @classmethod
     def build(
@@ -226,6 +231,7 @@ class Session:
             "events": [e.to_dict() for e in self.events],
             "reference": self.reference.to_dict(),
             "notes": self.notes,
+            "delivery": None if self.delivery is None else self.delivery.to_dict(),
         }
         return cast(Summary, summary)
 

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from review import atomic, folders
+from review.delivery import Delivery
 from review.errors import InputError
 from review.events import Event
 from review.landmarks import Landmarks
@@ -203,6 +204,9 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
             people_max=summary.get("people_max"),
             recording=RecordingId.from_dict(recording) if recording else None,
             question=summary.get("question") or "",
+            delivery=Delivery.from_dict(summary["delivery"])
+            if summary.get("delivery") is not None
+            else None,
         )
     except (TypeError, ValueError, KeyError) as err:
         _damaged(out, f"summary.json: {err}")

@@ -29,6 +29,7 @@ class AnalysisPlan:
         calibration: A calibration clip, or None.
         reference: A reference already measured (e.g. one calibration for many recordings).
         protect: Every input the folder must never replace or hold.
+        sound: Measure the delivery from the sound track too.
 
     """
 
@@ -37,6 +38,7 @@ class AnalysisPlan:
     calibration: Path | None = None
     reference: Reference | None = None
     protect: tuple[Path, ...] = ()
+    sound: bool = True
 
 
 @dataclass
@@ -111,9 +113,11 @@ def run_analysis(
     from review.reviewpage import video_href
 
     if plan.calibration is not None and plan.reference is None:
-        session = analysis.analyse(plan.video, calibration=plan.calibration, progress=progress)
+        session = analysis.analyse(
+            plan.video, calibration=plan.calibration, progress=progress, sound=plan.sound
+        )
     else:
-        session = analysis.analyse_file(plan.video, plan.reference, progress)
+        session = analysis.analyse_file(plan.video, plan.reference, progress, sound=plan.sound)
     if len(session) == 0:
         raise ReviewError(f"{plan.video}: no frame could be analysed.")
     said: list[str] = []
