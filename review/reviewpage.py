@@ -130,6 +130,21 @@ def render_review_page(
         }
         for number, m in enumerate(moments, start=1)
     ]
+    speech = None
+    if session.delivery is not None:
+        from review.delivery_verdicts import COLOUR, card
+        from review.plots import LONG_PAUSE_COLOUR, SPEECH_LANE
+
+        d = session.delivery
+        speech = {
+            "label": SPEECH_LANE,
+            "colour": COLOUR,
+            "pause_colour": LONG_PAUSE_COLOUR,
+            "sound": d.sound,
+            "speech": [(x(p.start_s), w(p.start_s, p.end_s)) for p in d.speech],
+            "pauses": [(x(p.start_s), w(p.start_s, p.end_s)) for p in d.long_pauses],
+            "card": card(d),
+        }
     ticks = _ticks(start, end)
     context = {
         "video_name": os.path.basename(session.video) or "(unnamed recording)",
@@ -141,6 +156,7 @@ def render_review_page(
         "lanes": drawn,
         "no_person": [(x(a), w(a, b)) for a, b in no_person],
         "moments": items,
+        "speech": speech,
         "ticks": [(x(s), mmss(s)) for s in ticks],
         "report": "report.html",
         "lead_in": f"{LEAD_IN_S:g}",
