@@ -123,6 +123,27 @@ def headline(name: str, habit: dict[str, Any]) -> str:
     return f"{habit['label']}: {before} \u2192 {after}{of_time} ({_change_text(habit)})"
 
 
+def _delivery_row(d: dict[str, Any]) -> dict[str, Any]:
+    """A delivery figure (review.delivery_verdicts.compare_delivery) as a row of the table."""
+
+    def text(value: float | None) -> str:
+        return "not judged" if value is None else f"{value:.1f} {d['unit']}"
+
+    change = "no comparison" if d["change"] is None else f"{d['change']:+.1f} {d['unit']}"
+    return {
+        "name": d["label"],
+        "label": f"Delivery: {d['label']}",
+        "before": text(d["before"]),
+        "after": text(d["after"]),
+        "change": change,
+        "interval": "-",
+        "better_when": d["better_when"],
+        "verdict": d["verdict"],
+        "reason": d["reason"],
+        "headline": f"{d['label'].capitalize()}: {text(d['before'])} \u2192 {text(d['after'])}",
+    }
+
+
 def render_html(
     comparison: dict[str, Any],
     figure_png: bytes,
@@ -138,17 +159,9 @@ def render_html(
         stills_problems: Sentences saying why stills are missing, shown on the page.
 
     """
-    import jinja2
+    from review.report import data_uri, template_environment
 
-    from review.report import data_uri
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("review", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment()
     habits = comparison["habits"]
     rows = [
         {
@@ -167,6 +180,7 @@ def render_html(
         }
         for name, h in habits.items()
     ]
+    rows += [_delivery_row(d) for d in comparison.get("delivery", {}).values()]
     by_habit = []
     for name, rule in HABIT_RULES.items():
         pair = {

@@ -231,6 +231,12 @@ TREND_PANELS = [
     )
     for h in HABITS
 ]
+#: The sound's panels (review.delivery), drawn when any session had its sound analysed.
+DELIVERY_TREND_PANELS = [
+    ("syllables_per_min", "Speaking rate (syllables a minute)", "nearer 180-270"),
+    ("long_pauses_per_min", "Long pauses (per minute)", "fewer"),
+    ("pitch_sd_st", "Pitch variation (semitones)", "more"),
+]
 
 
 def history_trend(items: list[Entry], path: str | os.PathLike[str]) -> None:
@@ -240,15 +246,25 @@ def history_trend(items: list[Entry], path: str | os.PathLike[str]) -> None:
     """
     x = np.arange(1, len(items) + 1)
     colours = {h.figure: h.colour for h in HABITS}
-    fig = Figure(figsize=(9, 8), dpi=110)
-    axes = fig.subplots(len(TREND_PANELS), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (attr, title, better) in zip(axes, TREND_PANELS):
+    panels = list(TREND_PANELS)
+    if any(e.sound for e in items):
+        panels += DELIVERY_TREND_PANELS
+        colours.update({attr: SPEECH_COLOUR for attr, _t, _b in DELIVERY_TREND_PANELS})
+    fig = Figure(figsize=(9, 2 * len(panels)), dpi=110)
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (attr, title, better) in zip(axes, panels):
         y = np.array([np.nan if getattr(e, attr) is None else getattr(e, attr) for e in items])
+        if attr == "syllables_per_min":
+            from review.delivery import COMFORTABLE_SPM
+
+            ax.axhspan(*COMFORTABLE_SPM, color=colours[attr], alpha=0.12, linewidth=0)
         ax.plot(x, y, marker="o", color=colours[attr], linewidth=1.5)
         ax.set_title(f"{title}: {better} is better", loc="left", fontsize=10)
         finite = y[np.isfinite(y)]
         highest = float(finite.max()) if len(finite) else 0.0
         top = 100.0 if attr.endswith("_pct") else max(1.0, highest)
+        if attr == "syllables_per_min":
+            top = max(top, 300.0)
         ax.set_ylim(0, top * 1.08)
         ax.grid(axis="y", color="#eeeeee")
         for side in ("top", "right"):

@@ -270,3 +270,21 @@ def test_a_recording_without_sound_says_so(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "silent_review" / "summary.json").read_text())
     assert summary["delivery"] == {**delivery.no_sound().to_dict()}
     assert "no sound recorded" in (tmp_path / "silent_review" / "report.html").read_text()
+
+
+def test_the_comparison_page_has_a_row_per_delivery_figure() -> None:
+    import dataclasses
+
+    from review import analysis, compare, compare_report
+    from tests import synth
+
+    session = analysis.analyse_landmarks(synth.still(20.0))
+    before = dataclasses.replace(session, delivery=_with(320.0, 4, 1.2))
+    after = dataclasses.replace(session, delivery=_with(240.0, 1, 2.4))
+    comparison = compare.compare(before, after)
+    html = compare_report.render_html(comparison, b"\x89PNG")
+    for label in ("Speaking rate", "Long pauses", "Pitch variation"):
+        assert f"Delivery: {label}" in html
+    # the better figures are listed among the improvements, with both values
+    improved = html[html.index("What improved") : html.index("What got worse")]
+    assert "Speaking rate: 320.0 syllables/min \u2192 240.0 syllables/min" in improved

@@ -227,3 +227,36 @@ def test_a_habit_seen_too_briefly_has_no_figure_in_the_history(tmp_path):
     short, long = history.entries(db)
     assert short.eye_contact_pct is None and short.self_touch_per_min is None
     assert long.eye_contact_pct == 100.0
+
+
+def test_the_trend_plot_adds_the_sound_panels_once_a_session_had_sound(tmp_path):
+    import cv2
+
+    from review.delivery import Delivery, Span
+
+    heard = Delivery(
+        sound=True,
+        duration_s=120.0,
+        speech=(Span(1.0, 100.0),),
+        speech_s=99.0,
+        speaking_pct=82.5,
+        answer_s=99.0,
+        syllables=330,
+        syllables_per_min=200.0,
+        pitch_sd_st=2.5,
+        loudness_sd_db=4.0,
+    )
+    heights = {}
+    for name, block in (("silent", None), ("heard", heard.to_dict())):
+        db = tmp_path / f"{name}.sqlite3"
+        for i in range(2):
+            summary = _summary(f"take{i}.mp4")
+            if block is not None:
+                summary["delivery"] = block
+            history.record(summary, None, db)
+        plot = tmp_path / f"{name}.png"
+        result = CliRunner().invoke(main, ["history", "--db", str(db), "--plot", str(plot)])
+        assert result.exit_code == 0, result.output
+        heights[name] = cv2.imread(str(plot)).shape[0]
+    # three more panels (rate, long pauses, pitch variation) of the same height as the others
+    assert heights["heard"] == pytest.approx(heights["silent"] * 7 / 4, rel=0.02)
