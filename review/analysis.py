@@ -237,8 +237,9 @@ def _read(
     sample_hz: float | None,
     workers: int | None,
     with_glance: bool,
+    info: video.VideoInfo | None = None,
 ) -> tuple[Landmarks, video.VideoInfo, glance.Glance | None]:
-    info = video.probe(path)
+    info = video.probe(path) if info is None else info
     update = progress(info.frame_count, Path(path).name) if progress else None
     lm, look = pipeline.read_recording(
         path, info, sample_hz=sample_hz, workers=workers, on_frames=update, with_glance=with_glance
@@ -261,6 +262,7 @@ def analyse_file(
     sample_hz: float | None = pipeline.SAMPLE_HZ,
     workers: int | None = None,
     sound: bool = True,
+    info: video.VideoInfo | None = None,
 ) -> Session:
     """Read a recording (landmarks, and a glance at a few frames, together) and judge it.
 
@@ -273,10 +275,12 @@ def analyse_file(
         sample_hz: Frames analysed per second (others interpolated); None: every frame.
         workers: Processes to use (default: one per core).
         sound: Analyse the delivery from the sound track too.
+        info: The recording's header, if it was probed already (``video.probe``).
 
     """
-    heard = _SoundThread(path) if sound else None
-    lm, info, look = _read(path, progress, sample_hz, workers, with_glance=True)
+    info = video.probe(path) if info is None else info
+    heard = _SoundThread(path, info.start_s) if sound else None
+    lm, info, look = _read(path, progress, sample_hz, workers, with_glance=True, info=info)
     session = analyse_recording(lm, info, reference, look=look)
     session.recording = _identify(path)
     if heard is not None:
@@ -287,9 +291,10 @@ def analyse_file(
 class _SoundThread(threading.Thread):
     """``sound_delivery`` of a recording, in the background (its model releases the GIL)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], video_start_s: float) -> None:
         super().__init__(name="review-sound", daemon=True)
         self.path = path
+        self.video_start_s = video_start_s
         self._result: Delivery | None = None
         self._error: BaseException | None = None
         self.start()
@@ -298,7 +303,7 @@ class _SoundThread(threading.Thread):
         # A damaged sound track warns from here (review.audio); warnings are process-wide,
         # so the command reports them with the video's.
         try:
-            self._result = sound_delivery(self.path)
+            self._result = sound_delivery(self.path, self.video_start_s)
         except BaseException as err:  # handed to the caller in result()
             self._error = err
 
@@ -377,6 +382,7 @@ def analyse(
     sample_hz: float | None = pipeline.SAMPLE_HZ,
     workers: int | None = None,
     sound: bool = True,
+    info: video.VideoInfo | None = None,
 ) -> Session:
     """Analyse a recorded practice answer.
 
@@ -389,6 +395,7 @@ def analyse(
             review.pipeline); None analyses every frame.
         workers: Processes to use (default: one per core).
         sound: Also measure the delivery from the sound track (``Session.delivery``).
+        info: The recording's header, if it was probed already (``video.probe``).
 
     Returns:
         The Session: per-frame table, events, summary.
@@ -401,7 +408,7 @@ def analyse(
     """
     reference = calibrate(calibration, progress) if calibration is not None else None
     return analyse_file(
-        path, reference, progress, sample_hz=sample_hz, workers=workers, sound=sound
+        path, reference, progress, sample_hz=sample_hz, workers=workers, sound=sound, info=info
     )
 
 

@@ -146,15 +146,25 @@ class FramesUnavailable(ReviewError):
     """The recording cannot give the frames of this analysis (moved, changed or unreadable)."""
 
 
-def check_same_recording(video_path: str | os.PathLike[str], session: Session) -> None:
+def check_same_recording(
+    video_path: str | os.PathLike[str], session: Session, info: video.VideoInfo | None = None
+) -> video.VideoInfo:
     """Refuse a recording whose frame size or length differs from the analysis'.
+
+    Args:
+        video_path: The recording.
+        session: The analysis.
+        info: The recording's header, if it was probed already.
+
+    Returns:
+        The recording's header.
 
     Raises:
         FramesUnavailable: It cannot be read, or its frame size or duration differ.
 
     """
     try:
-        info = video.probe(video_path)
+        info = video.probe(video_path) if info is None else info
     except InputError as err:
         raise FramesUnavailable(str(err)) from None
     size = (info.width, info.height)
@@ -166,10 +176,14 @@ def check_same_recording(video_path: str | os.PathLike[str], session: Session) -
             f"{info.duration_s:.1f} s; the analysis has {session.frame_size[0]}x"
             f"{session.frame_size[1]}, {session.duration_s:.1f} s)"
         )
+    return info
 
 
 def grab_frames(
-    video_path: str | os.PathLike[str], indices: list[int], time_s: NDArray[np.float64]
+    video_path: str | os.PathLike[str],
+    indices: list[int],
+    time_s: NDArray[np.float64],
+    info: video.VideoInfo | None = None,
 ) -> dict[int, NDArray[np.uint8]]:
     """Decode the recording again and keep the frames at ``indices``.
 
@@ -183,6 +197,7 @@ def grab_frames(
         video_path: The analysed recording.
         indices: Decode indices of the frames wanted.
         time_s: (T,) the analysis' frame times, to check the frames are the same.
+        info: The recording's header, if it was probed already.
 
     Returns:
         Index -> upright BGR image.
@@ -216,7 +231,7 @@ def grab_frames(
                 found[i] = image
 
     try:
-        info = video.probe(video_path)
+        info = video.probe(video_path) if info is None else info
         runs = decoding_runs(wanted, time_s, video.keyframe_times(video_path, info))
         # The runs are independent and PyAV decodes without the GIL: one run per core at a
         # time (the worker processes are done by now).

@@ -42,6 +42,8 @@ from review.verdicts import habit_results, span_text
 if TYPE_CHECKING:
     import jinja2
 
+    from review.video import VideoInfo
+
 #: Key-frame stills are scaled down to at most this width (pixels) to keep the file small.
 STILL_MAX_WIDTH = 720
 #: JPEG quality of the stills.
@@ -328,7 +330,10 @@ class ReportWritten:
 
 
 def make_stills(
-    session: Session, video_path: str | os.PathLike[str], moments: list[Moment]
+    session: Session,
+    video_path: str | os.PathLike[str],
+    moments: list[Moment],
+    info: VideoInfo | None = None,
 ) -> list[Still]:
     """Decode the key moments' frames from the recording and draw each one's habit on it.
 
@@ -342,8 +347,8 @@ def make_stills(
         return []
     half = fidget.WINDOW_S / 2
     overlay = Overlay(session, track_before_s=half, track_after_s=half)
-    check_same_recording(video_path, session)
-    images = grab_frames(video_path, [m.index for m in moments], session.time_s)
+    info = check_same_recording(video_path, session, info)
+    images = grab_frames(video_path, [m.index for m in moments], session.time_s, info)
     return [
         Still(m, still_jpeg(draw(images[m.index], overlay.at(m.index), focus=m.column)))
         for m in moments
@@ -357,6 +362,7 @@ def write_report(
     made_on: datetime.date | None = None,
     missing: str | None = None,
     review_video_src: str | None = None,
+    info: VideoInfo | None = None,
 ) -> ReportWritten:
     """Write report.html for a session, with key frames from the recording when it is found.
 
@@ -372,6 +378,7 @@ def write_report(
         review_video_src: The address, relative to the report's folder, of the video the
             review page (review.html, written beside the report and linked from it) plays;
             None: no review page.
+        info: ``video``'s header, if it was probed already.
 
     Returns:
         The path and, if the key frames are missing, a one-line note why.
@@ -398,7 +405,7 @@ def write_report(
             note = f"{missing}, so this report has no key frames."
         else:
             try:
-                stills = make_stills(session, video, moments)
+                stills = make_stills(session, video, moments, info)
             except FramesUnavailable as err:
                 note = f"{err}, so this report has no key frames."
     html = render_html(

@@ -8,6 +8,7 @@ options, calls this and prints; ``review compare`` uses it for a video it is giv
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from review import analysis, folders, store, video
 from review.errors import ReviewError
 from review.reference import Reference
 from review.session import Session
+from review.video import VideoInfo
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class AnalysisPlan:
         reference: A reference already measured (e.g. one calibration for many recordings).
         protect: Every input the folder must never replace or hold.
         sound: Measure the delivery from the sound track too.
+        info: The recording's header, probed when planned (None: not recorded yet when
+            planned), so that the analysis does not probe it again.
 
     """
 
@@ -39,6 +43,7 @@ class AnalysisPlan:
     reference: Reference | None = None
     protect: tuple[Path, ...] = ()
     sound: bool = True
+    info: VideoInfo | None = None
 
 
 @dataclass
@@ -74,8 +79,9 @@ def plan_analysis(
 
     """
     path = Path(recording)
-    video.probe(path)  # refuse a bad input before doing anything else
-    return check_analysis_output(path, folder, calibration, reference, protect)
+    info = video.probe(path)  # refuse a bad input before doing anything else
+    plan = check_analysis_output(path, folder, calibration, reference, protect)
+    return dataclasses.replace(plan, info=info)
 
 
 def check_analysis_output(
@@ -114,10 +120,16 @@ def run_analysis(
 
     if plan.calibration is not None and plan.reference is None:
         session = analysis.analyse(
-            plan.video, calibration=plan.calibration, progress=progress, sound=plan.sound
+            plan.video,
+            calibration=plan.calibration,
+            progress=progress,
+            sound=plan.sound,
+            info=plan.info,
         )
     else:
-        session = analysis.analyse_file(plan.video, plan.reference, progress, sound=plan.sound)
+        session = analysis.analyse_file(
+            plan.video, plan.reference, progress, sound=plan.sound, info=plan.info
+        )
     if len(session) == 0:
         raise ReviewError(f"{plan.video}: no frame could be analysed.")
     said: list[str] = []
@@ -128,7 +140,9 @@ def run_analysis(
 
             write_annotated(saved, plan.video, tmp / "annotated.mp4", progress=annotate_progress)
         src = "annotated.mp4" if annotate else video_href(plan.video, plan.folder)
-        written = write_report(saved, tmp / "report.html", video=plan.video, review_video_src=src)
+        written = write_report(
+            saved, tmp / "report.html", video=plan.video, review_video_src=src, info=plan.info
+        )
         if written.note:
             said.append(written.note)
 

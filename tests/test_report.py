@@ -5,6 +5,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -214,3 +215,23 @@ def test_the_report_renders_in_a_real_browser(tmp_path, analysed, sample):
     slump_blue = np.array([int(BY_COLUMN["slumped"].colour[k : k + 2], 16) for k in (5, 3, 1)])
     blue = np.all(np.abs(image.astype(int) - slump_blue) <= 10, axis=2)
     assert blue.sum() > 8000
+
+
+@pytest.mark.integration  # MediaPipe on a sample clip
+def test_one_analyse_command_probes_the_recording_once(tmp_path, sample, monkeypatch):
+    from review import video
+
+    calls = []
+    real_probe = video.probe
+
+    def counting(path, *args, **kwargs):
+        calls.append(Path(path).name)
+        return real_probe(path, *args, **kwargs)
+
+    monkeypatch.setattr(video, "probe", counting)
+    clip = tmp_path / "slump.mp4"
+    shutil.copy(sample("slump.mp4"), clip)
+    result = _run(["analyse", clip, "-q", "--no-history"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "slump_review" / "report.html").is_file()
+    assert calls == ["slump.mp4"]
