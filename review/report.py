@@ -56,10 +56,11 @@ STILL_JPEG_QUALITY = 85
 _MARKER = {"boxstyle": "circle,pad=0.25", "fc": "white", "ec": "black", "lw": 0.8}
 
 
-def timeline_png(session: Session, moments: list[Moment]) -> bytes:
+def timeline_png(session: Session, moments: list[Moment], title: str | None = None) -> bytes:
     """The timeline as PNG: one lane per habit, events shaded, m:ss axis, key moments numbered.
 
     The lanes are ``review.plots.draw_timeline``'s, with the key moments numbered on them.
+    The same picture is the results folder's timeline.png (drawn once, see ``write_report``).
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -68,7 +69,7 @@ def timeline_png(session: Session, moments: list[Moment]) -> bytes:
 
     fig = Figure(figsize=(8, 2.9), dpi=150)
     ax = fig.subplots()
-    draw_timeline(ax, session)
+    draw_timeline(ax, session, title=title)
     lane_of = {column: len(LANES) - 1 - k for k, (column, _l, _c) in enumerate(LANES)}
     for number, moment in enumerate(moments, start=1):
         ax.annotate(
@@ -240,6 +241,7 @@ def render_html(
     frames_note: str | None = None,
     made_on: datetime.date | None = None,
     review_page: str | None = None,
+    timeline: bytes | None = None,
 ) -> str:
     """The report as one self-contained HTML string (pure: reads and writes no file).
 
@@ -253,6 +255,7 @@ def render_html(
         made_on: Date shown as the report's date (default: none shown).
         review_page: Address of the review page beside it (review.reviewpage), linked from
             the timeline; None: no link.
+        timeline: The timeline picture (PNG), if drawn already (``timeline_png``).
 
     Returns:
         The HTML document.
@@ -297,7 +300,9 @@ def render_html(
         "good": [r.title for r in results if r.verdict == "good"] + said["good"],
         "work": [r.title for r in results if r.verdict == "work"] + said["work"],
         "unknown": [r.title for r in results if r.verdict == "unknown"] + said["unknown"],
-        "timeline_src": data_uri(timeline_png(session, moments), "image/png"),
+        "timeline_src": data_uri(
+            timeline if timeline is not None else timeline_png(session, moments), "image/png"
+        ),
         "groups": groups,
         "no_moments": [r.title for r in results if r.column not in {m.column for m in moments}],
         "frames_note": frames_note,
@@ -363,6 +368,7 @@ def write_report(
     missing: str | None = None,
     review_video_src: str | None = None,
     info: VideoInfo | None = None,
+    timeline_path: str | os.PathLike[str] | None = None,
 ) -> ReportWritten:
     """Write report.html for a session, with key frames from the recording when it is found.
 
@@ -379,6 +385,8 @@ def write_report(
             review page (review.html, written beside the report and linked from it) plays;
             None: no review page.
         info: ``video``'s header, if it was probed already.
+        timeline_path: Also write the report's timeline picture here (the folder's
+            timeline.png), so it is drawn once.
 
     Returns:
         The path and, if the key frames are missing, a one-line note why.
@@ -408,6 +416,11 @@ def write_report(
                 stills = make_stills(session, video, moments, info)
             except FramesUnavailable as err:
                 note = f"{err}, so this report has no key frames."
+    from review.plots import titled
+
+    picture = timeline_png(
+        session, moments, titled("When each habit showed", os.path.basename(session.video))
+    )
     html = render_html(
         session,
         stills=stills,
@@ -415,7 +428,10 @@ def write_report(
         frames_note=note,
         made_on=made_on or datetime.date.today(),
         review_page=None if review_video_src is None else reviewpage.PAGE_NAME,
+        timeline=picture,
     )
+    if timeline_path is not None:
+        atomic.write_bytes(timeline_path, picture)
     if review_video_src is not None:
         reviewpage.write_review_page(
             session, path.with_name(reviewpage.PAGE_NAME), review_video_src, moments
@@ -527,6 +543,7 @@ def remake_report(
         video=found.path,
         missing=found.problem,
         review_video_src=src,
+        timeline_path=folder / "timeline.png",
     )
     store.update_manifest(folder)
     return written

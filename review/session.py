@@ -264,6 +264,7 @@ class Session:
         out_dir: str | os.PathLike[str],
         extra: Callable[[Path, Session], None] | None = None,
         protect: Iterable[str | os.PathLike[str]] = (),
+        timeline: bool = True,
     ) -> Path:
         """Write frames.csv, summary.json, timeline.png and landmarks.npz into ``out_dir``.
 
@@ -279,6 +280,8 @@ class Session:
             extra: Optional callable ``(tmp_dir: Path, session) -> None`` writing more files
                 (e.g. the report) into the folder before it is moved into place.
             protect: More inputs that must survive (e.g. a calibration clip).
+            timeline: Draw timeline.png (False when ``extra`` writes it: the report draws it
+                once for itself and the folder).
 
         Returns:
             The output folder.
@@ -290,7 +293,7 @@ class Session:
         """
         from review import store
 
-        return store.save(self, out_dir, extra, protect)
+        return store.save(self, out_dir, extra, protect, timeline)
 
     @classmethod
     def load(cls, out_dir: str | os.PathLike[str]) -> Session:

@@ -84,6 +84,7 @@ def save(
     out_dir: str | os.PathLike[str],
     extra: Callable[[Path, Session], None] | None = None,
     protect: Iterable[str | os.PathLike[str]] = (),
+    timeline: bool = True,
 ) -> Path:
     """Write a session's folder at once (see review.folders); summary.json last.
 
@@ -93,17 +94,20 @@ def save(
         extra: Optional ``(tmp_dir, session) -> None`` writing more files (the report).
         protect: More inputs that must survive (a calibration clip); the recording itself
             always is.
+        timeline: Draw timeline.png (False when ``extra`` writes it).
 
     Raises:
         InputError: ``out_dir`` is refused.
         folders.OutputError: Writing failed; nothing was left behind.
 
     """
-    from review.plots import timeline
 
     def write(tmp: Path) -> None:
         write_csv(session, tmp / "frames.csv")
-        timeline(session, tmp / "timeline.png")
+        if timeline:
+            from review.plots import timeline as draw
+
+            draw(session, tmp / "timeline.png")
         if session.landmarks is not None:
             session.landmarks.save(tmp / "landmarks.npz")
         if extra is not None:

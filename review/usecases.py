@@ -141,12 +141,17 @@ def run_analysis(
             write_annotated(saved, plan.video, tmp / "annotated.mp4", progress=annotate_progress)
         src = "annotated.mp4" if annotate else video_href(plan.video, plan.folder)
         written = write_report(
-            saved, tmp / "report.html", video=plan.video, review_video_src=src, info=plan.info
+            saved,
+            tmp / "report.html",
+            video=plan.video,
+            review_video_src=src,
+            info=plan.info,
+            timeline_path=tmp / "timeline.png",
         )
         if written.note:
             said.append(written.note)
 
-    session.save(plan.folder, extra=extra, protect=plan.protect)
+    session.save(plan.folder, extra=extra, protect=plan.protect, timeline=False)
     return Analysed(session, plan.folder, said)
 
 

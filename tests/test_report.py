@@ -218,8 +218,11 @@ def test_the_report_renders_in_a_real_browser(tmp_path, analysed, sample):
 
 
 @pytest.mark.integration  # MediaPipe on a sample clip
-def test_one_analyse_command_probes_the_recording_once(tmp_path, sample, monkeypatch):
-    from review import video
+def test_one_analyse_command_probes_once_and_draws_the_timeline_once(tmp_path, sample, monkeypatch):
+    import base64
+    import re
+
+    from review import plots, video
 
     calls = []
     real_probe = video.probe
@@ -229,9 +232,25 @@ def test_one_analyse_command_probes_the_recording_once(tmp_path, sample, monkeyp
         return real_probe(path, *args, **kwargs)
 
     monkeypatch.setattr(video, "probe", counting)
+    drawn = []
+    real_timeline = plots.draw_timeline
+
+    def counting_timeline(*args, **kwargs):
+        drawn.append(1)
+        return real_timeline(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "draw_timeline", counting_timeline)
     clip = tmp_path / "slump.mp4"
     shutil.copy(sample("slump.mp4"), clip)
     result = _run(["analyse", clip, "-q", "--no-history"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "slump_review" / "report.html").is_file()
     assert calls == ["slump.mp4"]
+    assert len(drawn) == 1
+    # the folder's timeline.png is the picture in the report
+    folder = tmp_path / "slump_review"
+    uri = re.search(
+        r'<img src="data:image/png;base64,([^"]+)"', (folder / "report.html").read_text()
+    )
+    assert uri is not None
+    assert base64.b64decode(uri.group(1)) == (folder / "timeline.png").read_bytes()
