@@ -366,6 +366,8 @@ class Entry:
         slumped_pct: Slumped, % of judged time.
         fidgeting_pct: Fidgeting, % of judged time.
         self_touch_per_min: Face touches per judged minute.
+        warmth_pct: Not blank, % of the time the face was seen (None: not judged, or
+            recorded by a review before the warmth habit).
         reference_source: "session" or "calibration".
 
     """
@@ -380,6 +382,7 @@ class Entry:
     fidgeting_pct: float | None
     self_touch_per_min: float | None
     reference_source: str | None
+    warmth_pct: float | None = None
 
 
 def entries(db: str | os.PathLike[str] | None = None) -> list[Entry]:
@@ -438,11 +441,18 @@ def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
     fields = list(Entry.__dataclass_fields__)
     out = []
     if version >= 2:
+        # Read as it stands (never migrated here): figures an older schema has no column for
+        # are read from the stored summary, where they are None when it predates them.
+        have = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
+        stored = [f for f in fields if f in have]
         rows = conn.execute(
-            f"SELECT {', '.join(fields)} FROM sessions ORDER BY recorded_at, id"
+            f"SELECT {', '.join(stored)}, summary_json FROM sessions ORDER BY recorded_at, id"
         ).fetchall()
-        for row in rows:
-            data = dict(zip(fields, row))
+        for *row, text in rows:
+            data = dict(zip(stored, row))
+            if len(stored) < len(fields):
+                summary = json.loads(text)
+                data.update({f: _FIGURES[f][1](summary) for f in fields if f not in have})
             data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
             out.append(Entry(**data))
         return out
@@ -471,7 +481,7 @@ def _cell(value: float | None, fmt: str) -> str:
 
 def format_table(items: list[Entry], width: int = 28) -> str:
     """The sessions as a plain-text table (local dates; "-" where a habit was not judged)."""
-    header = ["#", "date", "video", "eye contact", "slumped", "fidgeting", "touches/min"]
+    header = ["#", "date", "video", "eye contact", "slumped", "fidgeting", "touches/min", "warmth"]
     rows = [header]
     for i, e in enumerate(items, start=1):
         name = Path(e.video).name or e.video
@@ -486,6 +496,7 @@ def format_table(items: list[Entry], width: int = 28) -> str:
                 _cell(e.slumped_pct, ".0f") + ("%" if e.slumped_pct is not None else ""),
                 _cell(e.fidgeting_pct, ".0f") + ("%" if e.fidgeting_pct is not None else ""),
                 _cell(e.self_touch_per_min, ".1f"),
+                _cell(e.warmth_pct, ".0f") + ("%" if e.warmth_pct is not None else ""),
             ]
         )
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]

@@ -60,6 +60,23 @@ MEASURES = {
     "blank_s": ("seconds", "how long the face has stayed blank by this frame"),
 }
 FRAME_COLUMNS = ["frame", "time_s", "person", *habits.COLUMNS, *MEASURES]
+#: Columns frames.csv gained after its first layout. A folder written by an older review
+#: lacks them: they read as "not measured" (empty, NaN), never as damage, and the habits
+#: among them get no verdict (``Session.not_measured``). Every column added later goes here.
+LATER_COLUMNS = frozenset(
+    {
+        "warmth",
+        "mouth_width_cm",
+        "mouth_corner_right_cm",
+        "mouth_corner_left_cm",
+        "chin_cm",
+        "smile_score",
+        "smiling",
+        "expression",
+        "nodding",
+        "blank_s",
+    }
+)
 #: Columns that hold 0/1 (or empty): written as integers in frames.csv.
 BINARY_COLUMNS = frozenset(
     {"person", "shoulders_in_view", "hands_away", "smiling", "nodding", *habits.COLUMNS}
@@ -115,6 +132,8 @@ class Session:
             review.glance), or None when not checked.
         recording: Which file was analysed (absolute path, size, fingerprint), if known.
         question: The interview question answered (recorded by ``review record``), or "".
+        not_measured: Columns the analysis did not have (a folder written by an older
+            review, see ``LATER_COLUMNS``): NaN here, and such habits are not judged.
 
     """
 
@@ -131,6 +150,7 @@ class Session:
     people_max: int | None = None
     recording: RecordingId | None = None
     question: str = ""
+    not_measured: frozenset[str] = frozenset()
 
     @classmethod
     def build(

@@ -69,6 +69,7 @@ NOBODY = "nobody in view"
 SHOULDERS = "shoulders out of the frame"
 EYES = "face or eyes not seen"
 OTHER = "other"
+NOT_MEASURED = "not measured by the older review that made this analysis"
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ def not_judged_reasons(session: Session) -> dict[str, list[tuple[str, float]]]:
     shoulders = session.columns["shoulders_in_view"] == 1.0
     out: dict[str, list[tuple[str, float]]] = {}
     for column in BY_COLUMN:
+        if column in session.not_measured:
+            out[column] = [(NOT_MEASURED, 100.0)]
+            continue
         unknown = np.isnan(session.columns[column])
         parts = [(NOBODY, unknown & ~present)]
         if column == "slumped":
@@ -204,6 +208,7 @@ _UNKNOWN_TIPS = {
     SHOULDERS: "Place the camera so that both your shoulders show, a little below your face.",
     EYES: "Face the camera with your face evenly lit; glare on glasses can hide your eyes.",
     OTHER: "Sit facing the camera with your head and shoulders in the frame.",
+    NOT_MEASURED: "Analyse the recording again (review analyse) to measure this habit too.",
 }
 
 
@@ -235,6 +240,18 @@ def _unknown(out: _Figure, judged_s: float, what: str, reasons: list[tuple[str, 
         )
     # No figure: a share of a few seconds would read as a result.
     return {**out, "figure": "\u2013", "verdict": "unknown", "seen": seen, "tip": tip}
+
+
+def _not_measured(name: str) -> _Said:
+    """A habit the analysis (made by an older review) has no column for."""
+    return {
+        "figure": "\u2013",
+        "figure_text": "not measured",
+        "threshold": "",
+        "verdict": "unknown",
+        "seen": f"{name} was not measured: this analysis was made by an older review.",
+        "tip": _UNKNOWN_TIPS[NOT_MEASURED],
+    }
 
 
 def _percent(pct: float | None) -> str:
@@ -461,7 +478,10 @@ def habit_results(session: Session) -> list[HabitResult]:
         column = h.column
         unknown_pct = session.unknown_percent(column)
         judged_s = session.duration_s * (100.0 - unknown_pct) / 100.0
-        said = _DECIDE[column](session, judged_s, reasons[column])
+        if column in session.not_measured:
+            said = _not_measured(h.name)
+        else:
+            said = _DECIDE[column](session, judged_s, reasons[column])
         events = session.events_of(h.event)
         longest = sorted(events, key=lambda e: (-e.duration_s, e.start_s))
         results.append(

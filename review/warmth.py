@@ -227,16 +227,18 @@ def details(
     """summary.json's ``warmth`` block, from a session's columns.
 
     Returns:
-        ``smiling_pct`` (share of the time the face was seen with a smile, None: never
-        seen), ``smiles`` and ``nods`` (how many), ``nods_per_min`` (per minute the face
-        was seen, None: never seen) and ``longest_blank_s`` (0 when none); all None for
-        columns without warmth's parts (a session built without them).
+        ``smiling_pct`` (share of the time the face was seen with a smile), ``smiles`` and
+        ``nods`` (how many), ``nods_per_min`` (per minute the face was seen) and
+        ``longest_blank_s`` (0 when none); all None when the face was never seen or
+        warmth's parts were not measured (a folder written by an older review).
 
     """
+    keys = ("smiling_pct", "smiles", "nods", "nods_per_min", "longest_blank_s")
     if not {"smiling", "nodding", "blank_s"} <= set(columns):
-        keys = ("smiling_pct", "smiles", "nods", "nods_per_min", "longest_blank_s")
         return dict.fromkeys(keys)
     smiling = columns["smiling"]
+    if not np.isfinite(smiling).any():  # the face never seen, or not measured (older folder)
+        return dict.fromkeys(keys)
     pct = events.percent_of_known(smiling, time_s)
     seen_s = float(np.sum(events.frame_durations(time_s)[np.isfinite(smiling)]))
     count = nods.nod_count(columns["nodding"])
