@@ -433,10 +433,10 @@ def _warmth(session: Session, judged_s: float, reasons: list[tuple[str, float]])
         if smiles
         else "No smile was seen"
     )
-    nodded = f"and nodded {count_text(nods)}." if nods else "and no nod."
+    nodded = f"you nodded {count_text(nods)}." if nods else "no nod was seen."
     blanks = session.events_of("blank_face")
     if pct >= GOOD_WARMTH_PCT:
-        seen = f"{smiled}, {nodded} Your face stayed alive" + (
+        seen = f"{smiled}; {nodded} Your face stayed alive" + (
             f"; it went blank only briefly ({count_text(len(blanks))})." if blanks else "."
         )
         tip = (
@@ -447,7 +447,7 @@ def _warmth(session: Session, judged_s: float, reasons: list[tuple[str, float]])
         )
         return {**out, "verdict": "good", "seen": seen, "tip": tip}
     longest = max(blanks, key=lambda e: e.duration_s) if blanks else None
-    seen = f"{smiled}, {nodded}" + (
+    seen = f"{smiled}; {nodded}" + (
         f" Your face stayed blank for {duration_text(longest.duration_s)} at "
         f"{mmss(longest.start_s)} (no smile, no nod, hardly any movement)."
         if longest
