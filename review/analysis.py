@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from review import fidget, gaze, glance, person, pipeline, slump, touch, video
+from review import faceshape, fidget, gaze, glance, person, pipeline, slump, touch, video, warmth
 from review.delivery import Delivery
 from review.events import frame_durations
 from review.geometry import face_found, pose_found
@@ -30,7 +30,7 @@ def measure(lm: Landmarks) -> dict[str, NDArray[np.float64]]:
         Ordered dict of (T,) arrays: ``person`` (0/1), ``shoulders_in_view`` (0/1),
         ``neck_ratio``, ``head_yaw_deg``, ``head_pitch_deg``, ``gaze_yaw_deg``,
         ``gaze_pitch_deg``, ``eye_openness``, ``body_turns``, ``hand_turns``,
-        ``hand_points_on_head``.
+        ``hand_points_on_head``, ``mouth_width_cm``, ``mouth_corner_*_cm``, ``chin_cm``.
 
     """
     t = lm.time_s
@@ -63,7 +63,38 @@ def measure(lm: Landmarks) -> dict[str, NDArray[np.float64]]:
         "hand_turns": masked(hand_turns),
         "hand_points_on_head": masked(hand_points),
         "hands_away": masked(touch.hands_seen_away(lm)),
+        **{k: masked(v) for k, v in _face_shape_columns(faceshape.face_shape(lm)).items()},
     }
+
+
+def _face_shape_columns(shape: faceshape.FaceShape) -> dict[str, NDArray[np.float64]]:
+    return {
+        "mouth_width_cm": shape.mouth_width,
+        "mouth_corner_right_cm": shape.corner_y[:, 0],
+        "mouth_corner_left_cm": shape.corner_y[:, 1],
+        "chin_cm": shape.chin_y,
+    }
+
+
+def _warmth(
+    measures: dict[str, NDArray[np.float64]], time_s: NDArray[np.float64]
+) -> warmth.WarmthMeasures:
+    shape = faceshape.FaceShape(
+        mouth_width=measures["mouth_width_cm"],
+        corner_y=np.stack(
+            [measures["mouth_corner_right_cm"], measures["mouth_corner_left_cm"]], axis=1
+        ),
+        chin_y=measures["chin_cm"],
+        fit_error=np.full(len(time_s), np.nan),
+    )
+    return warmth.warmth_measures(
+        shape,
+        measures["eye_openness"],
+        measures["head_pitch_deg"],
+        measures["head_yaw_deg"],
+        time_s,
+        measures["person"] == 1.0,
+    )
 
 
 def reference_from(
@@ -107,7 +138,8 @@ def decide(
 
     Returns:
         Dict of (T,) arrays: the habits ``eye_contact``, ``slumped``, ``fidgeting``,
-        ``self_touch`` and the scores ``slump_score`` and ``gaze_off_deg``.
+        ``self_touch``, ``warmth``, the scores ``slump_score`` and ``gaze_off_deg`` and
+        warmth's parts ``smile_score``, ``smiling``, ``expression``, ``nodding``, ``blank_s``.
 
     """
     present = measures["person"] == 1.0
@@ -132,6 +164,7 @@ def decide(
         _ref(reference.eye_openness),
         eye_pitch_ref=_ref(reference.eye_pitch_deg),
     )
+    warm = _warmth(measures, time_s)
     return {
         "eye_contact": eye,
         "slumped": slump.slumped_state(score, time_s, drop, face_scale),
@@ -147,9 +180,15 @@ def decide(
             time_s,
             np.nan_to_num(measures["hands_away"]) == 1.0,
         ),
+        "warmth": warm.warmth,
         "slump_score": score,
         "head_drop": np.full(len(time_s), np.nan) if drop is None else drop,
         "gaze_off_deg": off_deg,
+        "smile_score": warm.smile_score,
+        "smiling": warm.smiling,
+        "expression": warm.expression,
+        "nodding": warm.nodding,
+        "blank_s": warm.blank_s,
     }
 
 

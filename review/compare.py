@@ -305,6 +305,15 @@ def compare_habit(
     if change is None:  # say which session could not be judged
         missing = [side for side, fig in (("before", fig_b), ("after", fig_a)) if fig is None]
         reason = f"not judged in the {missing[0]} session" if len(missing) == 1 else reason
+        unmeasured = [
+            side
+            for side, s in (("before", before), ("after", after))
+            if rule.column in s.not_measured
+        ]
+        if len(unmeasured) == 1:
+            reason = f"not measured in the {unmeasured[0]} session (made by an older review)"
+        elif unmeasured:
+            reason = "not measured in both sessions (made by an older review)"
     return {
         "label": rule.label,
         "unit": rule.unit,

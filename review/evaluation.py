@@ -34,10 +34,11 @@ from numpy.typing import NDArray
 from review import habits
 from review.errors import InputError
 
-#: Detectors the evaluation scores, in the order of its tables.
-LABELLED_HABITS = ("person", *habits.COLUMNS)
+#: Detectors the evaluation scores, in the order of its tables: the habits, and parts of a
+#: habit that have labels of their own (smiling, within warmth).
+LABELLED_HABITS = ("person", *habits.COLUMNS, "smiling")
 #: Habits a labels file may carry beyond those (labelled ahead of their detector): skipped.
-LABELLED_LATER = ("smiling",)
+LABELLED_LATER: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,23 @@ HABITS: tuple[Habit, ...] = (
         "your face and hair.",
         detector="review.touch",
     ),
+    Habit(
+        column="warmth",
+        event="blank_face",
+        good_when_on=True,
+        name="Warmth",
+        title="Warmth: smiles and a face that moves",
+        problem="Blank face",
+        colour="#D55E00",
+        figure="warmth_pct",
+        kind="percent",
+        unit="%",
+        min_meaningful=5.0,
+        worst_by="blank_s",
+        drawn="Your face stayed still, without a smile or a nod, for a long stretch around "
+        "this moment.",
+        detector="review.warmth",
+    ),
 )
 
 #: The habits by column, in display order.

@@ -118,14 +118,26 @@ _FIGURES: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
 def _v2(conn: sqlite3.Connection) -> None:
     """Version 2: the figures as columns (listing and plotting need no JSON), back-filled."""
     conn.execute("ALTER TABLE sessions ADD COLUMN results_dir TEXT")
-    for name, (sql_type, _get) in _FIGURES.items():
-        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sql_type}")
+    for name in _V2_FIGURES:
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {_FIGURES[name][0]}")
     conn.execute("CREATE INDEX sessions_by_time ON sessions (recorded_at, id)")
     rows = conn.execute("SELECT id, summary_json FROM sessions").fetchall()
     for row_id, text in rows:
-        values = _figure_values(json.loads(text))
-        sets = ", ".join(f"{name} = ?" for name in _FIGURES)
+        summary = json.loads(text)
+        sets = ", ".join(f"{name} = ?" for name in _V2_FIGURES)
+        values = [_FIGURES[name][1](summary) for name in _V2_FIGURES]
         conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
+
+
+#: Figure columns version 2 made; those added to ``_FIGURES`` since come with later versions.
+_V2_FIGURES = (
+    "duration_s",
+    "eye_contact_pct",
+    "slumped_pct",
+    "fidgeting_pct",
+    "self_touch_per_min",
+    "reference_source",
+)
 
 
 def _delivery_figure(key: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -161,8 +173,21 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """Version 4: the warmth habit's figure (``warmth_pct``), back-filled (None before it)."""
+    conn.execute("ALTER TABLE sessions ADD COLUMN warmth_pct REAL")
+    get = _FIGURES["warmth_pct"][1]
+    for row_id, text in conn.execute("SELECT id, summary_json FROM sessions").fetchall():
+        conn.execute(
+            "UPDATE sessions SET warmth_pct = ? WHERE id = ?", [get(json.loads(text)), row_id]
+        )
+
+
+#: Every figure column of the latest schema: name -> (SQL type, getter from a summary).
+_GETTERS = {**_FIGURES, **_DELIVERY}
+
 #: MIGRATIONS[v] takes a database from version v to v + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -172,7 +197,7 @@ def _figure_values(summary: Mapping[str, Any]) -> list[Any]:
 
 def _all_values(summary: Mapping[str, Any]) -> dict[str, Any]:
     """Every figure column of the latest schema, from a summary.json dict."""
-    return {name: get(summary) for name, (_sql, get) in {**_FIGURES, **_DELIVERY}.items()}
+    return {name: get(summary) for name, (_sql, get) in _GETTERS.items()}
 
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
@@ -383,6 +408,8 @@ class Entry:
         slumped_pct: Slumped, % of judged time.
         fidgeting_pct: Fidgeting, % of judged time.
         self_touch_per_min: Face touches per judged minute.
+        warmth_pct: Not blank, % of the time the face was seen (None: not judged, or
+            recorded by a review before the warmth habit).
         reference_source: "session" or "calibration".
         sound: 1 if the recording had sound, 0 if not, None if the sound was not analysed.
         syllables_per_min: Speaking rate, syllables a minute of the answer (None: not judged).
@@ -407,6 +434,7 @@ class Entry:
     long_pauses_per_min: float | None = None
     pitch_sd_st: float | None = None
     speaking_pct: float | None = None
+    warmth_pct: float | None = None
 
 
 def entries(db: str | os.PathLike[str] | None = None) -> list[Entry]:
@@ -464,12 +492,19 @@ def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
         return []
     fields = list(Entry.__dataclass_fields__)
     out = []
-    if version >= SCHEMA_VERSION:
+    if version >= 2:
+        # Read as it stands (never migrated here): figures an older schema has no column for
+        # are read from the stored summary, where they are None when it predates them.
+        have = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
+        stored = [f for f in fields if f in have]
         rows = conn.execute(
-            f"SELECT {', '.join(fields)} FROM sessions ORDER BY recorded_at, id"
+            f"SELECT {', '.join(stored)}, summary_json FROM sessions ORDER BY recorded_at, id"
         ).fetchall()
-        for row in rows:
-            data = dict(zip(fields, row))
+        for *row, text in rows:
+            data = dict(zip(stored, row))
+            if len(stored) < len(fields):
+                summary = json.loads(text)
+                data.update({f: _GETTERS[f][1](summary) for f in fields if f not in have})
             data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
             out.append(Entry(**data))
         return out
@@ -508,6 +543,7 @@ def format_table(items: list[Entry], width: int = 28) -> str:
         "slumped",
         "fidgeting",
         "touches/min",
+        "warmth",
         "syll/min",
     ]
     rows = [header]
@@ -524,6 +560,7 @@ def format_table(items: list[Entry], width: int = 28) -> str:
                 _cell(e.slumped_pct, ".0f") + ("%" if e.slumped_pct is not None else ""),
                 _cell(e.fidgeting_pct, ".0f") + ("%" if e.fidgeting_pct is not None else ""),
                 _cell(e.self_touch_per_min, ".1f"),
+                _cell(e.warmth_pct, ".0f") + ("%" if e.warmth_pct is not None else ""),
                 "no sound" if e.sound == 0 else _cell(e.syllables_per_min, ".0f"),
             ]
         )

@@ -23,7 +23,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from review import atomic, delivery_verdicts, fidget, gaze, reviewpage, slump, touch, verdicts
+from review import (
+    atomic,
+    delivery_verdicts,
+    fidget,
+    gaze,
+    nods,
+    reviewpage,
+    slump,
+    smile,
+    touch,
+    verdicts,
+    warmth,
+)
 from review.errors import InputError
 from review.habits import HABITS
 from review.keyframes import (
@@ -220,6 +232,15 @@ def _method() -> dict[str, dict[str, float]]:
             "bottom_pct": 100 * touch.BOTTOM_MARGIN,
             "min_s": touch.MIN_TOUCH_S,
             "hold_s": touch.MAX_HOLD_S,
+        },
+        "warmth": {
+            "smile_pct": 100 * smile.SMILE_ON,
+            "smile_s": smile.MIN_SMILE_S,
+            "window_s": warmth.WINDOW_S,
+            "blank_s": warmth.BLANK_MIN_S,
+            "nod_deg": nods.MIN_SWING_DEG,
+            "nod_s": nods.MAX_DIP_S,
+            "good_pct": verdicts.GOOD_WARMTH_PCT,
         },
         "verdict": {"min_judged_s": verdicts.MIN_JUDGED_S},
     }

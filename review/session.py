@@ -50,10 +50,38 @@ MEASURES = {
     "hand_turns": ("count", "most hand turning points within 3 s spanning the frame"),
     "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
     "hands_away": ("0/1", "a hand is seen and no hand found is at the head (ends a held touch)"),
+    "mouth_width_cm": ("cm", "mouth corner to corner, on the canonical face's scale"),
+    "mouth_corner_right_cm": ("cm", "the right mouth corner's height in the face (+ up)"),
+    "mouth_corner_left_cm": ("cm", "the left mouth corner's height in the face (+ up)"),
+    "chin_cm": ("cm", "the chin's height in the face (lower when the jaw opens)"),
+    "smile_score": ("fraction", "mouth widening plus corner raise against the neutral face"),
+    "smiling": ("0/1", "a smile (both mouth corners out and up), empty: no face"),
+    "expression": ("thresholds", "how much the face's shape changes within 2 s (1: it moves)"),
+    "nodding": ("0/1", "inside a nod (a short down-and-up swing of the head)"),
+    "blank_s": ("seconds", "how long the face has stayed blank by this frame"),
 }
 FRAME_COLUMNS = ["frame", "time_s", "person", *habits.COLUMNS, *MEASURES]
+#: Columns frames.csv gained after its first layout. A folder written by an older review
+#: lacks them: they read as "not measured" (empty, NaN), never as damage, and the habits
+#: among them get no verdict (``Session.not_measured``). Every column added later goes here.
+LATER_COLUMNS = frozenset(
+    {
+        "warmth",
+        "mouth_width_cm",
+        "mouth_corner_right_cm",
+        "mouth_corner_left_cm",
+        "chin_cm",
+        "smile_score",
+        "smiling",
+        "expression",
+        "nodding",
+        "blank_s",
+    }
+)
 #: Columns that hold 0/1 (or empty): written as integers in frames.csv.
-BINARY_COLUMNS = frozenset({"person", "shoulders_in_view", "hands_away", *habits.COLUMNS})
+BINARY_COLUMNS = frozenset(
+    {"person", "shoulders_in_view", "hands_away", "smiling", "nodding", *habits.COLUMNS}
+)
 
 
 class Summary(TypedDict):
@@ -77,8 +105,10 @@ class Summary(TypedDict):
     slumped_pct: float | None
     fidgeting_pct: float | None
     self_touch_pct: float | None
+    warmth_pct: float | None
     self_touch_count: int
     not_judged_pct: dict[str, float]
+    warmth: dict[str, float | int | None]
     events: list[dict[str, str | float]]
     reference: dict[str, str | float | None]
     notes: list[str]
@@ -106,6 +136,8 @@ class Session:
         question: The interview question answered (recorded by ``review record``), or "".
         delivery: How the answer was spoken, from the sound track (``review.delivery``);
             its ``sound`` is False when the recording has none; None when not analysed.
+        not_measured: Columns the analysis did not have (a folder written by an older
+            review, see ``LATER_COLUMNS``): NaN here, and such habits are not judged.
 
     """
 
@@ -123,6 +155,7 @@ class Session:
     recording: RecordingId | None = None
     question: str = ""
     delivery: Delivery | None = None
+    not_measured: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -228,12 +261,19 @@ class Session:
                 if h.kind == "per_minute"
             },
             "not_judged_pct": {c: round(self.unknown_percent(c), 1) for c in habits.COLUMNS},
+            "warmth": self.warmth_details(),
             "events": [e.to_dict() for e in self.events],
             "reference": self.reference.to_dict(),
             "notes": self.notes,
             "delivery": None if self.delivery is None else self.delivery.to_dict(),
         }
         return cast(Summary, summary)
+
+    def warmth_details(self) -> dict[str, float | int | None]:
+        """The warmth habit's parts for summary.json's ``warmth`` block (see README)."""
+        from review.warmth import details
+
+        return details(self.columns, self.time_s)
 
     def rows(self) -> list[dict[str, Any]]:
         """The per-frame table as a list of dicts (NaN as None), in FRAME_COLUMNS order."""

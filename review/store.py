@@ -181,7 +181,7 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
                 "wrote, or analyse the recording again."
             )
     summary = _read_summary(out)
-    time_s, columns = _read_frames(out, FRAME_COLUMNS, summary)
+    time_s, columns, not_measured = _read_frames(out, FRAME_COLUMNS, summary)
     landmarks = None
     lm_path = out / "landmarks.npz"
     if with_landmarks and lm_path.exists():
@@ -211,6 +211,7 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
             delivery=Delivery.from_dict(summary["delivery"])
             if summary.get("delivery") is not None
             else None,
+            not_measured=not_measured,
         )
     except (TypeError, ValueError, KeyError) as err:
         _damaged(out, f"summary.json: {err}")
@@ -317,16 +318,25 @@ def _good_recording(rec: object) -> bool:
 
 def _read_frames(
     out: Path, frame_columns: list[str], summary: dict[str, Any]
-) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
-    """frames.csv's times and columns, each row checked; as many rows as the summary says."""
-    from review.session import BINARY_COLUMNS
+) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], frozenset[str]]:
+    """frames.csv's times and columns, each row checked; as many rows as the summary says.
+
+    Columns are found by name. Those added since the first layout (``LATER_COLUMNS``) may be
+    missing (a folder an older review wrote): they come back all NaN ("not measured") and
+    are returned as the third item. Any other column missing, or one named twice, is damage;
+    columns review does not know are ignored.
+    """
+    from review.session import BINARY_COLUMNS, LATER_COLUMNS
 
     binary = BINARY_COLUMNS
     try:
         with open(out / "frames.csv", newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             header = next(reader, None)
-            if header is None or header[: len(frame_columns)] != frame_columns:
+            if header is None or len(set(header)) != len(header):
+                _damaged(out, "frames.csv does not have review's columns")
+            missing = frozenset(frame_columns) - set(header)
+            if header[:2] != frame_columns[:2] or missing - LATER_COLUMNS:
                 _damaged(out, "frames.csv does not have review's columns")
             rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as err:
@@ -339,12 +349,15 @@ def _read_frames(
             f"frames.csv has {len(rows)} frames, summary.json says {summary['frames_analysed']}",
         )
     n = len(frame_columns)
+    where = {name: header.index(name) for name in frame_columns if name not in missing}
     values = np.full((len(rows), n), np.nan)
     for i, row in enumerate(rows):
-        if len(row) < n:
+        if len(row) < len(header):
             _damaged(out, f"frames.csv row {i + 1} is cut short")
         for j, name in enumerate(frame_columns):
-            cell = row[j]
+            if name in missing:
+                continue
+            cell = row[where[name]]
             if cell == "" and j >= 2:
                 continue
             try:
@@ -360,7 +373,7 @@ def _read_frames(
     if len(time_s) > 1 and not np.all(np.diff(time_s) > 0):
         _damaged(out, "frames.csv's times do not increase")
     columns = {name: values[:, j] for j, name in enumerate(frame_columns) if j >= 2}
-    return time_s, columns
+    return time_s, columns, missing
 
 
 def _read_landmarks(out: Path, path: Path, time_s: NDArray[np.float64]) -> Landmarks:

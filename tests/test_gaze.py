@@ -35,7 +35,7 @@ def test_eyes_closed_for_a_second_and_a_half_is_not_eye_contact():
 
 
 def test_eyes_turned_away_sideways_is_not_eye_contact():
-    lm = synth.still(6.0)
+    lm = synth.answering(6.0)
     synth.shift_irises(lm, _mask(len(lm), 60, 120), eye_widths=0.2)
     session = analyse_landmarks(lm)
     ec = session.columns["eye_contact"]

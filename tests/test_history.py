@@ -132,6 +132,31 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
 
 
+def test_a_version_2_database_lists_as_it_stands_and_then_gains_warmth(tmp_path):
+    """A history from before the warmth habit: listed read-only (warmth not measured), then
+    migrated by the next recording, its old rows keeping warmth unknown."""
+    db = tmp_path / "v2.sqlite3"
+    with history.connect(db, target=2) as conn:
+        conn.execute(
+            "INSERT INTO sessions (recorded_at, video, summary_json, eye_contact_pct) "
+            "VALUES (?, ?, ?, ?)",
+            ("2026-01-01T10:00:00+00:00", "old.mp4", json.dumps(_summary("old.mp4")), 70.0),
+        )
+    items = history.entries(db)  # read-only: no migration
+    assert [(e.video, e.eye_contact_pct, e.warmth_pct) for e in items] == [("old.mp4", 70.0, None)]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    new = _summary("new.mp4")
+    new["warmth_pct"] = 85.0
+    new["not_judged_pct"]["warmth"] = 0.0
+    history.record(new, None, db)
+    items = history.entries(db)
+    assert [(e.video, e.warmth_pct) for e in items] == [("old.mp4", None), ("new.mp4", 85.0)]
+    lines = history.format_table(items).splitlines()
+    assert lines[0].split()[-2:] == ["warmth", "syll/min"]
+    assert lines[1].split()[-2] == "-" and lines[2].split()[-2] == "85%"
+
+
 def test_a_database_from_a_newer_review_is_refused_untouched(tmp_path):
     db = tmp_path / "future.sqlite3"
     history.record(_summary(), None, db)
@@ -232,6 +257,7 @@ def test_a_habit_seen_too_briefly_has_no_figure_in_the_history(tmp_path):
 def test_the_trend_plot_adds_the_sound_panels_once_a_session_had_sound(tmp_path):
     import cv2
 
+    from review import plots
     from review.delivery import Delivery, Span
 
     heard = Delivery(
@@ -259,4 +285,5 @@ def test_the_trend_plot_adds_the_sound_panels_once_a_session_had_sound(tmp_path)
         assert result.exit_code == 0, result.output
         heights[name] = cv2.imread(str(plot)).shape[0]
     # three more panels (rate, long pauses, pitch variation) of the same height as the others
-    assert heights["heard"] == pytest.approx(heights["silent"] * 7 / 4, rel=0.02)
+    n = len(plots.TREND_PANELS)
+    assert heights["heard"] == pytest.approx(heights["silent"] * (n + 3) / n, rel=0.02)

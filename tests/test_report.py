@@ -90,7 +90,7 @@ def test_report_says_how_much_could_not_be_judged_and_why(tmp_path, analysed, sa
             assert f"{reason}: {share:.1f}%" in html
     # 2.4 s in view is too little for a verdict: nothing may be called good.
     assert "Good</span>" not in html
-    assert html.count("Not enough seen</span>") == 4
+    assert html.count("Not enough seen</span>") == len(HABITS)
 
 
 def _synthetic_slump(seconds=8.0):
@@ -113,12 +113,12 @@ def test_without_the_recording_the_report_says_so_and_keeps_the_rest(tmp_path):
 
 
 def test_no_events_means_no_key_moments_and_all_good(tmp_path):
-    session = analyse_landmarks(synth.still(6.0), video_path="answer.mp4", fps=30.0)
+    session = analyse_landmarks(synth.answering(6.0), video_path="answer.mp4", fps=30.0)
     written = write_report(session, tmp_path / "report.html", video=tmp_path / "gone.mp4")
     html = written.path.read_text()
     assert written.note is None  # nothing to picture, so nothing is missing
     assert "nothing to picture here" in html
-    assert html.count("Good</span>") == 4
+    assert html.count("Good</span>") == len(HABITS)  # every habit's card
     assert {r.verdict for r in habit_results(session)} == {"good"}
 
 

@@ -12,7 +12,7 @@ from tests import synth
 
 
 def _session():
-    lm = synth.still(6.0)
+    lm = synth.answering(6.0)
     fraction = np.where(np.arange(len(lm)) >= 90, 0.33, 0.0)
     synth.sink_head(lm, fraction)
     synth.remove_person(lm, np.arange(len(lm)) >= 150)
@@ -31,7 +31,7 @@ def test_frames_csv_has_the_contract_columns_and_every_frame(saved):
     with open(out / "frames.csv", newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
-    assert header[:7] == [
+    assert header[:8] == [
         "frame",
         "time_s",
         "person",
@@ -39,14 +39,18 @@ def test_frames_csv_has_the_contract_columns_and_every_frame(saved):
         "slumped",
         "fidgeting",
         "self_touch",
+        "warmth",
     ]
-    assert header == FRAME_COLUMNS and header[7:] == list(MEASURES)
+    assert header == FRAME_COLUMNS and header[8:] == list(MEASURES)
+    warmth_parts = ["smile_score", "smiling", "expression", "nodding", "blank_s"]
+    assert set(warmth_parts) | {"mouth_width_cm", "chin_cm"} <= set(MEASURES)
     assert len(body) == len(session) == 180
     assert [int(r[0]) for r in body] == list(range(180))
     assert float(body[1][1]) == 1 / 30
     # No person: person 0 and every habit empty (not judged), never dropped.
     for r in body[150:]:
-        assert r[2] == "0" and r[3:7] == ["", "", "", ""]
+        assert r[2] == "0" and r[3:8] == ["", "", "", "", ""]
+        assert [r[header.index(c)] for c in warmth_parts] == [""] * len(warmth_parts)
     assert {r[4] for r in body[100:150]} == {"1"}
 
 
@@ -63,10 +67,23 @@ def test_summary_json_contract(saved):
         "slumped_pct",
         "fidgeting_pct",
         "self_touch_count",
+        "warmth_pct",
+        "warmth",
         "events",
         "reference",
     ):
         assert key in summary
+    assert set(summary["warmth"]) == {
+        "smiling_pct",
+        "smiles",
+        "nods",
+        "nods_per_min",
+        "longest_blank_s",
+    }
+    # The person answers with a moving jaw, never smiling or nodding: warm (not blank) all
+    # the time the face is seen, with no smile and no nod.
+    assert summary["warmth_pct"] == 100.0
+    assert summary["warmth"]["smiling_pct"] == 0.0 and summary["warmth"]["nods"] == 0
     assert summary["frames_analysed"] == 180
     assert summary["duration_s"] == 6.0
     assert summary["person_visible_pct"] == 83.3

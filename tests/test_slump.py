@@ -16,7 +16,7 @@ def test_sinking_a_third_of_the_neck_is_a_slump_and_upright_is_not():
     n = 300
     fraction = np.zeros(n)
     fraction[150:] = 0.33
-    lm = synth.sink_head(synth.still(10.0), fraction)
+    lm = synth.sink_head(synth.answering(10.0), fraction)
     session = analyse_landmarks(lm)
     slumped = session.columns["slumped"]
     assert (slumped[:140] == 0).all()

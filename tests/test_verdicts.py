@@ -3,6 +3,7 @@ import pytest
 
 from review import slump as slump_mod
 from review.analysis import analyse_landmarks
+from review.habits import COLUMNS
 from review.landmarks import PoseLandmark as P
 from review.verdicts import (
     EYES,
@@ -28,7 +29,8 @@ def _mask(n, a, b):
 
 
 def test_a_still_upright_person_looking_at_the_lens_is_good_at_everything():
-    results = _by_column(analyse_landmarks(synth.still(10.0)))
+    results = _by_column(analyse_landmarks(synth.answering(10.0)))
+    assert set(results) == set(COLUMNS)
     assert {r.verdict for r in results.values()} == {"good"}
     assert results["eye_contact"].figure == "100%"
     assert results["slumped"].figure == "0%"
@@ -121,7 +123,7 @@ def test_the_terminal_summary_follows_the_one_not_enough_seen_rule(capsys, tmp_p
     _print_summary(short, tmp_path, tmp_path / "a.mp4")
     out = capsys.readouterr().out
     assert "100%" not in out.split("person in view")[1].split("\n", 1)[1]
-    assert out.count("not enough seen to judge") == 4
+    assert out.count("not enough seen to judge") == len(COLUMNS)  # every habit
     _print_summary(long, tmp_path, tmp_path / "a.mp4")
     assert "eye contact      100% of the time" in capsys.readouterr().out
 
@@ -130,7 +132,7 @@ def test_a_clip_too_short_to_judge_shows_no_figure_and_asks_for_a_longer_answer(
     from review.verdicts import habit_results
 
     results = habit_results(analyse_landmarks(synth.still(2.4)))
-    assert [r.verdict for r in results] == ["unknown"] * 4
+    assert [r.verdict for r in results] == ["unknown"] * len(COLUMNS)
     assert all(r.figure == "\u2013" for r in results)
     assert all("longer answer" in r.tip for r in results)
 
