@@ -8,6 +8,7 @@ options, calls this and prints; ``review compare`` uses it for a video it is giv
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ class AnalysisPlan:
         reference: A reference already measured (e.g. one calibration for many recordings).
         protect: Every input the folder must never replace or hold.
         sound: Measure the delivery from the sound track too.
+        who: Whose answer it is (``--who``), kept in summary.json and the history; "" none.
 
     """
 
@@ -39,6 +41,7 @@ class AnalysisPlan:
     reference: Reference | None = None
     protect: tuple[Path, ...] = ()
     sound: bool = True
+    who: str = ""
 
 
 @dataclass
@@ -120,6 +123,7 @@ def run_analysis(
         session = analysis.analyse_file(plan.video, plan.reference, progress, sound=plan.sound)
     if len(session) == 0:
         raise ReviewError(f"{plan.video}: no frame could be analysed.")
+    session.who = plan.who.strip()
     said: list[str] = []
 
     def extra(tmp: Path, saved: Session) -> None:
@@ -142,6 +146,7 @@ def analyse_to_folder(
     calibration: str | os.PathLike[str] | None = None,
     progress: analysis.ProgressFactory | None = None,
     annotate: bool = False,
+    who: str = "",
 ) -> Analysed:
     """Analyse a recording and write its results folder, report included, as ``review analyse``.
 
@@ -151,6 +156,7 @@ def analyse_to_folder(
         calibration: Optional clip of the person sitting upright, looking at the lens.
         progress: Optional progress-bar factory ``(total_frames, label) -> update(done)``.
         annotate: Also write annotated.mp4.
+        who: Whose answer it is (summary.json's ``who``), e.g. a coach's client.
 
     Returns:
         The session, its folder, and any warnings.
@@ -161,7 +167,7 @@ def analyse_to_folder(
         >>> result.folder / "report.html"  # doctest: +SKIP
 
     """
-    plan = plan_analysis(recording, folder, calibration)
+    plan = dataclasses.replace(plan_analysis(recording, folder, calibration), who=who)
     return run_analysis(plan, progress, annotate, annotate_progress=progress)
 
 
