@@ -468,7 +468,9 @@ def _analyse_many(
                     )
                 return
         if not quiet:
-            overall.echo(f"{head}: failed: {outcome.error}")
+            why = str(outcome.error)
+            why = why[len(f"{outcome.video}: ") :] if why.startswith(f"{outcome.video}: ") else why
+            overall.echo(f"{head}: failed: {why}")
 
     try:
         with _workers_started(bool(plan.plans)), _decode_warnings_reported():
