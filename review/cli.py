@@ -478,9 +478,10 @@ def _analyse_many(
     except KeyboardInterrupt as err:
         overall.close()
         saved = sum(1 for o in finished if o.error is None)
+        listed = "" if quiet else " (listed above)"
         click.echo(
-            f"review: interrupted; the {saved} recording(s) finished before it are saved "
-            "(listed above), the one under way and those after it were not analysed.",
+            f"review: interrupted; the {saved} recording(s) finished before it are saved"
+            f"{listed}, the one under way and those after it were not analysed.",
             err=True,
         )
         click.get_current_context().exit(128 + getattr(err, "signal", 2))
