@@ -712,6 +712,10 @@ def record(
     from review.writer import check_target
 
     name = _who(who)
+    if name and no_analyse and not calibration_clip:
+        raise click.UsageError(
+            "--who is kept with the analysis: with --no-analyse, give it to `review analyse` later."
+        )
     if calibration_clip:
         seconds, question, no_analyse = _calibration_request(ctx)
         target = target if target is not None else record_mod.dated_name(stem="calibration")
@@ -799,7 +803,7 @@ def record(
 CALIBRATION_SECONDS = 5.0
 CALIBRATION_PROMPT = "Calibration: sit upright and look at the camera lens."
 #: ``record`` options that only make sense for an answer, not a calibration clip.
-_ANSWER_ONLY = ("calibration", "who", "annotate", "no_history", "db", "question", "no_analyse")
+_ANSWER_ONLY = ("calibration", "who", "annotate", "no_history", "db", "question")
 
 
 def _calibration_request(ctx: click.Context) -> tuple[float, str, bool]:

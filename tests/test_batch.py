@@ -136,6 +136,8 @@ def test_record_calibration_clip_records_5_s_and_says_how_to_use_it(tmp_path, sa
     assert not (tmp_path / "cal_review").exists()  # recorded, not analysed
     result = CliRunner().invoke(main, [*args, "--who", "Anna", "--annotate"])
     assert result.exit_code == 2 and "leave out --who, --annotate" in result.output
+    result = CliRunner().invoke(main, [*args[:3], "--no-analyse", "--who", "Anna"])
+    assert result.exit_code == 2 and "--who is kept with the analysis" in result.output
 
 
 @pytest.mark.integration
