@@ -242,6 +242,9 @@ def rejudge(session: Session, reference: Reference) -> Session:
     again.people_max = session.people_max
     again.recording = session.recording
     again.question = session.question
+    again.who = session.who
+    again.recording_date = session.recording_date
+    again.recording_date_from = session.recording_date_from
     again.delivery = session.delivery  # the sound does not depend on the reference
     again.notes += [note for note in session.notes if note not in again.notes]
     return again
@@ -390,6 +393,8 @@ def analyse_recording(
     )
     session.people_max = look.people_max
     session.question = info.question
+    session.recording_date = info.recording_date
+    session.recording_date_from = info.recording_date_from
     followed = glance.followed_main(look, lm.face_box, lm.time_s)
     weights = frame_durations(lm.time_s) if len(lm) else np.zeros(0)
     present_poor = poor & (session.columns["person"] == 1.0)

@@ -17,7 +17,7 @@ from review.errors import ReviewError
 if TYPE_CHECKING:
     from tqdm import tqdm
 
-    from review.history import Entry
+    from review.history import Entry, Saved
     from review.session import Session, Summary
 
 
@@ -245,20 +245,42 @@ _DB_HELP = (
 )
 
 
+_WHO_HELP = (
+    "Whose answer this is (a coach's client, say): kept in summary.json and the history, "
+    "where `review history --who NAME` lists only theirs."
+)
+
+
+def _who(value: str | None) -> str:
+    """``--who``: one line of text, not empty."""
+    if value is None:
+        return ""
+    name = " ".join(value.split())
+    if not name:
+        raise click.BadParameter("give a name (it is empty).", param_hint="'--who'")
+    if len(name) > 100:
+        raise click.BadParameter("give a name of at most 100 characters.", param_hint="'--who'")
+    return name
+
+
 @main.command()
-@click.argument("video", type=click.Path(path_type=Path))
+@click.argument(
+    "videos", metavar="VIDEO...", type=click.Path(path_type=Path), nargs=-1, required=True
+)
 @click.option(
     "-o",
     "--output",
     "out_dir",
     type=click.Path(path_type=Path),
-    help="Folder for the results (default: VIDEO's name + _review, beside the video).",
+    help="Folder for the results (default: VIDEO's name + _review, beside the video). With "
+    "several recordings or a folder: the folder to put each one's NAME_review in.",
 )
 @click.option(
     "--calibration",
     type=click.Path(path_type=Path),
     help="A few seconds of you sitting upright and looking at the lens; used as your "
-    "reference instead of inferring it from the recording.",
+    "reference instead of inferring it from the recording (`review record "
+    "--calibration-clip` records one).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--db", type=click.Path(path_type=Path), help=_DB_HELP)
@@ -272,8 +294,9 @@ _DB_HELP = (
 @click.option(
     "--no-sound", is_flag=True, help="Do not analyse the sound (speaking rate, pauses, pitch)."
 )
+@click.option("--who", "who", metavar="NAME", help=_WHO_HELP)
 def analyse(
-    video: Path,
+    videos: tuple[Path, ...],
     out_dir: Path | None,
     calibration: Path | None,
     quiet: bool,
@@ -281,23 +304,33 @@ def analyse(
     no_history: bool = False,
     annotate: bool = False,
     no_sound: bool = False,
+    who: str | None = None,
 ) -> None:
     """Analyse a recorded answer; write report.html, frames.csv, summary.json, timeline.png.
 
     VIDEO is any recording FFmpeg reads (mp4, mov, mkv, webm, avi). report.html is one
     self-contained file (open it in any browser, print it, or send it to a coach).
 
+    Several recordings, or a folder of them, are analysed in turn, each into its own
+    results folder, with one progress bar and a line for each; one that fails does not
+    stop the others, and all failures are listed at the end (exit status 1).
+
     \b
     Example:
         review analyse answer.mp4              # results in answer_review/
         review analyse answer.mp4 -o results --calibration upright.mp4
         review analyse answer.mp4 --annotate   # also answer_review/annotated.mp4
+        review analyse clients/anna/ --who Anna -o results   # results/NAME_review/ each
     """
     from review import usecases
 
+    name = _who(who)
+    if len(videos) > 1 or videos[0].is_dir():
+        _analyse_many(videos, out_dir, calibration, quiet, db, no_history, annotate, no_sound, name)
+        return
+    video = videos[0]
     plan = usecases.plan_analysis(video, out_dir, calibration)
-    if no_sound:
-        plan = dataclasses.replace(plan, sound=False)
+    plan = dataclasses.replace(plan, sound=not no_sound, who=name)
     if not no_history:
         _check_history(db)  # refuse an unusable database before the long part
     with _workers_started(), _decode_warnings_reported(), _progress(not quiet) as progress:
@@ -311,6 +344,159 @@ def analyse(
         _record_history(result.session.summary, out, db)
     if not quiet:
         _print_summary(result.session.summary, out, video)
+
+
+class _Overall:
+    """One progress bar over a batch's recordings (frames their containers claim, summed)."""
+
+    def __init__(self, enabled: bool, frames: tuple[int, ...]) -> None:
+        self.frames = frames
+        self.starts = [sum(frames[:i]) for i in range(len(frames) + 1)]
+        self.bar: tqdm[NoReturn] | None = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=self.starts[-1] or None,
+                desc=f"Analysing {len(frames)} recordings",
+                unit="frame",
+                file=_Stderr(),
+                dynamic_ncols=True,
+                leave=False,
+            )
+
+    def factory(self, i: int) -> Callable[[int, str], Callable[[int], None]] | None:
+        """Item i's progress-bar factory, moving the overall bar (i = -1: the calibration)."""
+        bar = self.bar
+        if bar is None:
+            return None
+
+        def make(_total: int, label: str) -> Callable[[int], None]:
+            if i < 0:
+                bar.set_description(f"Calibrating on {label}")
+                return lambda _done: None
+            bar.set_description(f"[{i + 1}/{len(self.frames)}] {label}")
+            base, expected = self.starts[i], self.frames[i]
+
+            def update(done: int) -> None:
+                bar.n = base + min(done, expected)
+                bar.refresh()
+
+            return update
+
+        return make
+
+    def done(self, i: int) -> None:
+        if self.bar is not None:
+            self.bar.n = self.starts[i + 1]
+            self.bar.refresh()
+
+    def echo(self, line: str, err: bool = False) -> None:
+        """A line on stdout (or stderr), the bar cleared for it and drawn again after."""
+        if self.bar is None:
+            click.echo(line, err=err)
+            return
+        with self.bar.external_write_mode(file=sys.stderr):
+            click.echo(line, err=err)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _figures_line(summary: Summary) -> str:
+    """A session's habit figures on one line, as the single-file summary words them."""
+    from review.habits import HABITS
+    from review.verdicts import enough_seen
+
+    figures: Mapping[str, Any] = summary
+    parts = []
+    for h in HABITS:
+        if not enough_seen(figures, h.column):
+            parts.append(f"{h.name.lower()} not enough seen")
+        elif h.kind == "percent":
+            parts.append(f"{h.name.lower()} {_fmt_pct(figures[f'{h.column}_pct'])}")
+        else:
+            parts.append(f"{h.name.lower()} {figures[f'{h.column}_count']} time(s)")
+    return ", ".join(parts)
+
+
+def _analyse_many(
+    videos: tuple[Path, ...],
+    parent: Path | None,
+    calibration: Path | None,
+    quiet: bool,
+    db: Path | None,
+    no_history: bool,
+    annotate: bool,
+    no_sound: bool,
+    who: str,
+) -> None:
+    """``review analyse`` of several recordings or a folder (review.batch)."""
+    from review import batch as batch_mod
+    from review.timefmt import mmss
+
+    plan = batch_mod.plan_batch(videos, parent, calibration, who=who, sound=not no_sound)
+    if not no_history and plan.plans:
+        _check_history(db)
+    n = len(plan.items)
+    finished: list[batch_mod.Outcome] = []
+    overall = _Overall(not quiet, plan.frames)
+
+    def on_done(i: int, outcome: batch_mod.Outcome) -> None:
+        overall.done(i)
+        finished.append(outcome)
+        head = f"[{i + 1}/{n}] {outcome.video}"
+        result = outcome.result
+        if result is not None:
+            for warning in result.warnings:
+                overall.echo(f"review: warning: {outcome.video}: {warning}", err=True)
+            note = ""
+            if not no_history:
+                try:
+                    saved = _record_history(result.session.summary, result.folder, db)
+                except ReviewError as err:
+                    outcome.error = str(err)
+                else:
+                    note = f" (history: session {saved.id} updated)" if saved.updated else ""
+            if outcome.error is None:
+                summary = result.session.summary
+                if not quiet:
+                    overall.echo(
+                        f"{head}: {mmss(summary['duration_s'])}; {_figures_line(summary)}"
+                        f" -> {result.folder}/{note}"
+                    )
+                return
+        if not quiet:
+            why = str(outcome.error)
+            why = why[len(f"{outcome.video}: ") :] if why.startswith(f"{outcome.video}: ") else why
+            overall.echo(f"{head}: failed: {why}")
+
+    try:
+        with _workers_started(bool(plan.plans)), _decode_warnings_reported():
+            batch_mod.run_batch(plan, progress=overall.factory, on_done=on_done, annotate=annotate)
+    except KeyboardInterrupt as err:
+        overall.close()
+        saved = sum(1 for o in finished if o.error is None)
+        listed = "" if quiet else " (listed above)"
+        click.echo(
+            f"review: interrupted; the {saved} recording(s) finished before it are saved"
+            f"{listed}, the one under way and those after it were not analysed.",
+            err=True,
+        )
+        click.get_current_context().exit(128 + getattr(err, "signal", 2))
+    overall.close()
+    failed = [o for o in finished if o.error is not None]
+    if not quiet:
+        where = f" (results in {parent}/)" if parent is not None else ""
+        click.echo(f"Analysed {n - len(failed)} of {n} recordings{where}.")
+    if failed:
+        click.echo(
+            f"review: error: {len(failed)} of {n} recordings could not be analysed:", err=True
+        )
+        for o in failed:
+            click.echo(f"  {o.error}", err=True)
+        click.get_current_context().exit(1)
 
 
 @main.command()
@@ -473,6 +659,13 @@ class _StatusLine:
 @click.option("--db", type=click.Path(path_type=Path), help=_DB_HELP)
 @click.option("--no-history", is_flag=True, help="Do not record this session in the history.")
 @click.option("--annotate", is_flag=True, help="Also write annotated.mp4 (see `review analyse`).")
+@click.option("--who", "who", metavar="NAME", help=_WHO_HELP)
+@click.option(
+    "--calibration-clip",
+    is_flag=True,
+    help="Record a 5 s calibration clip instead of an answer (sit upright, look at the lens), "
+    "into calibration-DATE-TIME.mp4; pass it to later recordings with --calibration.",
+)
 @click.pass_context
 def record(
     ctx: click.Context,
@@ -490,6 +683,8 @@ def record(
     db: Path | None = None,
     no_history: bool = False,
     annotate: bool = False,
+    who: str | None = None,
+    calibration_clip: bool = False,
 ) -> None:
     """Record an answer from your webcam, then analyse it.
 
@@ -509,12 +704,21 @@ def record(
         review record                          # 2 minutes, into answer-DATE-TIME.mp4
         review record -o monday.mp4 --seconds 90 --question "Why this job?"
         review record --camera 1 --no-analyse --no-audio
+        review record --calibration-clip       # 5 s: sit upright, look at the lens
     """
     from review import record as record_mod
     from review import usecases
     from review.timefmt import mmss
     from review.writer import check_target
 
+    name = _who(who)
+    if name and no_analyse and not calibration_clip:
+        raise click.UsageError(
+            "--who is kept with the analysis: with --no-analyse, give it to `review analyse` later."
+        )
+    if calibration_clip:
+        seconds, question, no_analyse = _calibration_request(ctx)
+        target = target if target is not None else record_mod.dated_name(stem="calibration")
     target = target if target is not None else record_mod.dated_name()
     check_target(target)
     if not no_analyse:
@@ -563,13 +767,20 @@ def record(
         )
     if rec.dropped:
         click.echo(f"  note: {rec.dropped} frames came faster than they could be saved.")
+    if calibration_clip:
+        click.echo(
+            f"Calibration clip: {target}. Use it as your reference with: review analyse "
+            f"answer.mp4 --calibration {target} (or review record --calibration {target})."
+        )
+        return
     if no_analyse:
         click.echo(f"Analyse it with: review analyse {target}")
         return
     try:
         ctx.invoke(
             analyse,
-            video=target,
+            videos=(target,),
+            who=name or None,
             out_dir=None,
             calibration=calibration,
             quiet=quiet,
@@ -586,6 +797,34 @@ def record(
         ctx.exit(130)
     except ReviewError as err:
         raise type(err)(f"{err} The recording is kept in {target}.") from None
+
+
+#: How long ``review record --calibration-clip`` records, and what it shows in the preview.
+CALIBRATION_SECONDS = 5.0
+CALIBRATION_PROMPT = "Calibration: sit upright and look at the camera lens."
+#: ``record`` options that only make sense for an answer, not a calibration clip.
+_ANSWER_ONLY = ("calibration", "who", "annotate", "no_history", "db", "question")
+
+
+def _calibration_request(ctx: click.Context) -> tuple[float, str, bool]:
+    """``review record --calibration-clip``: its length, preview text, and no analysis.
+
+    A length given with --seconds is kept (a longer clip for a restless person); the
+    options that only make sense for an answer are refused in one line.
+    """
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in _ANSWER_ONLY
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+    ]
+    if given:
+        raise click.UsageError(
+            f"--calibration-clip records a clip to calibrate with, not an answer: "
+            f"leave out {', '.join(given)}."
+        )
+    explicit = ctx.get_parameter_source("seconds") is not click.core.ParameterSource.DEFAULT
+    seconds = float(ctx.params["seconds"]) if explicit else CALIBRATION_SECONDS
+    return seconds, CALIBRATION_PROMPT, True
 
 
 def _saved(out: Path) -> None:
@@ -605,11 +844,11 @@ def _check_history(db: Path | None) -> None:
     history.check_writable(db)
 
 
-def _record_history(summary: Summary, out: Path, db: Path | None) -> None:
+def _record_history(summary: Summary, out: Path, db: Path | None) -> Saved:
     from review import history
 
     try:
-        history.record(summary, out, db)
+        return history.save_session(summary, out, db)
     except ReviewError as err:
         raise ReviewError(f"{err} (The results are saved in {out}/.)") from None
 
@@ -701,34 +940,82 @@ def compare(
     type=click.Path(path_type=Path),
     help="Also draw each habit over the sessions into this image (.png, .svg or .pdf).",
 )
-def history(db: Path | None, plot: Path | None) -> None:
-    """List the sessions analysed so far, oldest first, with their four habit figures.
+@click.option("--who", "who", metavar="NAME", help="Only the sessions of NAME (case ignored).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    help="Also write the sessions listed to this CSV file, one row each (columns: README).",
+)
+@click.option(
+    "--delete",
+    "delete_id",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Remove session ID (the first column) from the history; its results stay on disk.",
+)
+def history(
+    db: Path | None,
+    plot: Path | None,
+    who: str | None = None,
+    csv_path: Path | None = None,
+    delete_id: int | None = None,
+) -> None:
+    """List the sessions analysed so far, oldest recording first, with their habit figures.
 
-    Every `review analyse` records its session here (unless --no-history); the database is
-    a local SQLite file and nothing leaves your machine.
+    Every `review analyse` records its session here (unless --no-history); analysing the
+    same recording again updates its row. The database is a local SQLite file and nothing
+    leaves your machine.
 
     \b
     Example:
         review history
         review history --plot trend.png
+        review history --who Anna --csv anna.csv
+        review history --delete 7
     """
     from review import history as history_mod
+    from review import history_export
     from review.errors import InputError
 
+    path = history_mod.resolve_db_path(db)
+    if delete_id is not None:
+        if plot is not None or csv_path is not None or who is not None:
+            raise click.UsageError("--delete removes one session: give it without other options.")
+        gone = history_mod.delete(delete_id, path)
+        kept = (
+            f" Its results folder {gone.results_dir} was not touched." if gone.results_dir else ""
+        )
+        whose = f", {gone.who}" if gone.who else ""
+        click.echo(
+            f"Deleted session {gone.id} ({gone.video}{whose}, analysed "
+            f"{gone.recorded_at.astimezone():%Y-%m-%d %H:%M}) from {path}.{kept}"
+        )
+        return
+    name = _who(who) if who is not None else None
     if plot is not None:
         if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
             raise InputError(f"{plot}: choose a .png, .svg or .pdf file for --plot.")
         if plot.is_dir():
             raise InputError(f"{plot}: is a folder; give a file name for --plot.")
-    path = history_mod.resolve_db_path(db)
-    items = history_mod.entries(path)
+    if csv_path is not None:
+        history_export.check_csv_target(csv_path)
+    items = history_mod.entries(path, who=name)
     if not items:
-        if plot is not None:
-            raise ReviewError(f"no sessions recorded yet in {path}, so there is nothing to plot.")
-        click.echo(f"No sessions recorded yet in {path}. Each `review analyse` adds one.")
+        whose = f" of {name}" if name is not None else ""
+        if plot is not None or csv_path is not None:
+            raise ReviewError(
+                f"no sessions{whose} recorded yet in {path}, so there is nothing to "
+                f"{'plot' if plot is not None else 'export'}."
+            )
+        click.echo(f"No sessions{whose} recorded yet in {path}. Each `review analyse` adds one.")
         return
-    click.echo(f"{len(items)} session(s) in {path}:")
+    whose = f" of {name}" if name is not None else ""
+    click.echo(f"{len(items)} session(s){whose} in {path}:")
     click.echo(history_mod.format_table(items))
+    if csv_path is not None:
+        history_export.write_csv(items, csv_path)
+        click.echo(f"Sessions written to {csv_path}")
     if plot is not None:
         _write_trend(items, plot)
         click.echo(f"Trend plot in {plot}")

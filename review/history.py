@@ -183,11 +183,57 @@ def _v4(conn: sqlite3.Connection) -> None:
         )
 
 
-#: Every figure column of the latest schema: name -> (SQL type, getter from a summary).
-_GETTERS = {**_FIGURES, **_DELIVERY}
+def _fingerprint_of(summary: Mapping[str, Any]) -> str | None:
+    """The recording's content fingerprint (``review.video.fingerprint``), if the summary has it."""
+    recording = summary.get("recording")
+    if not isinstance(recording, Mapping):
+        return None
+    value = recording.get("fingerprint")
+    return str(value) if value else None
+
+
+def _text(key: str) -> Callable[[Mapping[str, Any]], Any]:
+    def get(summary: Mapping[str, Any]) -> Any:
+        value = summary.get(key)
+        return str(value) if value else None
+
+    return get
+
+
+#: Columns added in version 5, for many recordings (a coach's clients): who the session is
+#: of, the recording's own date, its question, and its content fingerprint (one row per
+#: recording: analysing it again updates the row). name -> (SQL type, getter).
+_RECORDING: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
+    "who": ("TEXT", _text("who")),
+    "recording_date": ("TEXT", _text("recording_date")),
+    "recording_date_from": ("TEXT", _text("recording_date_from")),
+    "question": ("TEXT", _text("question")),
+    "fingerprint": ("TEXT", _fingerprint_of),
+}
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    """Version 5: who, the recording's date, its question and fingerprint, back-filled.
+
+    Rows recorded twice for one recording before this version are kept as they are (nothing
+    is deleted here); from now on a recording analysed again updates its latest row.
+    """
+    for name, (sql_type, _get) in _RECORDING.items():
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sql_type}")
+    conn.execute("CREATE INDEX sessions_by_fingerprint ON sessions (fingerprint)")
+    for row_id, text in conn.execute("SELECT id, summary_json FROM sessions").fetchall():
+        summary = json.loads(text)
+        sets = ", ".join(f"{name} = ?" for name in _RECORDING)
+        values = [get(summary) for _sql, get in _RECORDING.values()]
+        conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
+
+
+#: Every column of the latest schema read from a summary: name -> (SQL type, getter).
+_GETTERS = {**_FIGURES, **_DELIVERY, **_RECORDING}
+
 
 #: MIGRATIONS[v] takes a database from version v to v + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -345,13 +391,28 @@ def check_writable(db: str | os.PathLike[str] | None = None) -> None:
             raise _database_error(path, err) from err
 
 
+@dataclass(frozen=True)
+class Saved:
+    """Where ``save_session`` put a session: its row, and whether that row was there before.
+
+    Attributes:
+        id: The row's id.
+        updated: True when the recording was in the history already (same content
+            fingerprint) and its row was updated instead of a new one added.
+
+    """
+
+    id: int
+    updated: bool
+
+
 def record(
     summary: Mapping[str, Any],
     results_dir: str | os.PathLike[str] | None = None,
     db: str | os.PathLike[str] | None = None,
     recorded_at: datetime | None = None,
 ) -> int:
-    """Add one analysed session to the history.
+    """Add one analysed session to the history (or update its recording's row).
 
     Args:
         summary: The session's summary (``Session.summary``, as in summary.json).
@@ -360,11 +421,31 @@ def record(
         recorded_at: When it was analysed (default: now).
 
     Returns:
-        The new row's id.
+        The row's id (see ``save_session``).
 
     Example:
         >>> from review import history
         >>> history.record(session.summary, "answer_review")  # doctest: +SKIP
+
+    """
+    return save_session(summary, results_dir, db, recorded_at).id
+
+
+def save_session(
+    summary: Mapping[str, Any],
+    results_dir: str | os.PathLike[str] | None = None,
+    db: str | os.PathLike[str] | None = None,
+    recorded_at: datetime | None = None,
+) -> Saved:
+    """Record a session: a new row, or the row of the same recording analysed before.
+
+    The same recording is the same content fingerprint (``summary["recording"]``; see
+    ``review.video.RecordingId``), wherever the file is now: its latest row is updated with
+    this analysis (figures, date of analysis, path, results folder). A name given before
+    with ``--who`` is kept when this analysis gives none. A summary without a fingerprint
+    (a library caller's own) always adds a row.
+
+    Args, Raises: as ``record``.
 
     """
     when = (recorded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -377,21 +458,63 @@ def record(
         None if results_dir is None else str(Path(results_dir).resolve()),
         *figures.values(),
     ]
+    fingerprint = figures["fingerprint"]
     with connect(db) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            cursor = conn.execute(
-                f"INSERT INTO sessions ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})",
-                values,
-            )
+            found = None
+            if fingerprint is not None:
+                found = conn.execute(
+                    "SELECT id, who FROM sessions WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
+                    (fingerprint,),
+                ).fetchone()
+            if found is None:
+                cursor = conn.execute(
+                    f"INSERT INTO sessions ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    values,
+                )
+                row_id = cursor.lastrowid
+            else:
+                row_id, who_before = found
+                if figures["who"] is None and who_before is not None:
+                    values[columns.index("who")] = who_before
+                sets = ", ".join(f"{name} = ?" for name in columns)
+                conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", [*values, row_id])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    row_id = cursor.lastrowid
     assert row_id is not None, "an INSERT gives the row's id"
-    return int(row_id)
+    return Saved(int(row_id), found is not None)
+
+
+def delete(row_id: int, db: str | os.PathLike[str] | None = None) -> Entry:
+    """Remove one session's row from the history; its results folder is not touched.
+
+    Returns:
+        The session removed, as it was listed.
+
+    Raises:
+        InputError: There is no session with that id (or no history at all).
+
+    """
+    path = resolve_db_path(db)
+    gone = [e for e in entries(path) if e.id == row_id]
+    if not gone:
+        raise InputError(
+            f"there is no session {row_id} in {path}. `review history` lists the sessions "
+            "with their ids."
+        )
+    with connect(path) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (row_id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return gone[0]
 
 
 @dataclass(frozen=True)
@@ -416,6 +539,12 @@ class Entry:
         long_pauses_per_min: Pauses of 2 s or more a minute of the answer.
         pitch_sd_st: Pitch variation, semitones.
         speaking_pct: Speech, % of the recording.
+        who: Whose session it is (``--who``), or None.
+        recording_date: When the recording was made (container, else the file's time;
+            timezone-aware, UTC), or None when not known.
+        recording_date_from: "container" or "file", or None.
+        question: The question answered (``review record --question``), or None.
+        fingerprint: The recording's content fingerprint, or None.
 
     """
 
@@ -435,20 +564,48 @@ class Entry:
     pitch_sd_st: float | None = None
     speaking_pct: float | None = None
     warmth_pct: float | None = None
+    who: str | None = None
+    recording_date: datetime | None = None
+    recording_date_from: str | None = None
+    question: str | None = None
+    fingerprint: str | None = None
+
+    @property
+    def when(self) -> datetime:
+        """When the session happened: the recording's own date, else when it was analysed."""
+        return self.recording_date or self.recorded_at
 
 
-def entries(db: str | os.PathLike[str] | None = None) -> list[Entry]:
-    """All recorded sessions, oldest first; empty if the database does not exist yet.
+def same_who(a: str | None, b: str | None) -> bool:
+    """Whether two ``--who`` names are the same person (case and outer spaces ignored)."""
+    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+
+
+def entries(db: str | os.PathLike[str] | None = None, who: str | None = None) -> list[Entry]:
+    """The recorded sessions, oldest recording first; empty if the database does not exist.
+
+    Ordered by the recording's own date (``Entry.when``: when it was recorded, else when it
+    was analysed), so a folder of old recordings analysed today falls into place.
 
     The database is only read (opened read-only, never migrated), so a read-only history or
     one another process is writing can be listed; an older schema is read from the
     summaries it stores.
 
+    Args:
+        db: The database (see ``resolve_db_path``).
+        who: Only the sessions of this person (``same_who``).
+
     Raises:
         InputError: The file is not a review history, is damaged, or is from a newer review.
 
     """
-    path = resolve_db_path(db)
+    found = _entries(resolve_db_path(db))
+    if who is not None:
+        found = [e for e in found if same_who(e.who, who)]
+    return sorted(found, key=lambda e: (e.when, e.id))
+
+
+def _entries(path: Path) -> list[Entry]:
     if not path.exists():
         return []
     if path.is_dir():
@@ -506,6 +663,7 @@ def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
                 summary = json.loads(text)
                 data.update({f: _GETTERS[f][1](summary) for f in fields if f not in have})
             data["recorded_at"] = datetime.fromisoformat(data["recorded_at"])
+            data["recording_date"] = _date(data["recording_date"])
             out.append(Entry(**data))
         return out
     # An older schema (read-only: not migrated here): every figure from the stored summaries.
@@ -515,16 +673,29 @@ def _read_entries(conn: sqlite3.Connection, path: Path) -> list[Entry]:
         "ORDER BY recorded_at, id"
     ).fetchall()
     for row_id, when, video, results_dir, text in rows:
+        values = _all_values(json.loads(text))
+        values["recording_date"] = _date(values["recording_date"])
         out.append(
             Entry(
                 id=row_id,
                 recorded_at=datetime.fromisoformat(when),
                 video=video,
                 results_dir=results_dir,
-                **_all_values(json.loads(text)),
+                **values,
             )
         )
     return out
+
+
+def _date(text: str | None) -> datetime | None:
+    """A stored ISO 8601 date (UTC), or None when missing or unreadable."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 def _cell(value: float | None, fmt: str) -> str:
@@ -534,11 +705,25 @@ def _cell(value: float | None, fmt: str) -> str:
 
 
 def format_table(items: list[Entry], width: int = 28) -> str:
-    """The sessions as a plain-text table (local dates; "-" where a habit was not judged)."""
+    """The sessions as a plain-text table (local dates; "-" where a habit was not judged).
+
+    Each row starts with the session's id (for ``review history --delete``), then the
+    recording's own date ("recorded") beside the date it was analysed, and the recording's
+    name with as much of its folder as tells it from the others listed
+    (``history_export.short_paths``). "who" and "question" columns appear when any session
+    listed has one.
+    """
+    from review.history_export import short_paths
+
+    with_who = any(e.who for e in items)
+    with_question = any(e.question for e in items)
     header = [
-        "#",
-        "date",
+        "id",
+        "recorded",
+        "analysed",
+        *(["who"] if with_who else []),
         "video",
+        *(["question"] if with_question else []),
         "eye contact",
         "slumped",
         "fidgeting",
@@ -547,15 +732,19 @@ def format_table(items: list[Entry], width: int = 28) -> str:
         "syll/min",
     ]
     rows = [header]
-    for i, e in enumerate(items, start=1):
-        name = Path(e.video).name or e.video
-        if len(name) > width:
-            name = name[: width - 1] + "…"
+    for e, name in zip(items, short_paths([e.video for e in items])):
+        recorded = "-"
+        if e.recording_date is not None:
+            recorded = e.recording_date.astimezone().strftime("%Y-%m-%d %H:%M")
+            recorded += "" if e.recording_date_from == "container" else "*"
         rows.append(
             [
-                str(i),
-                e.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                name,
+                str(e.id),
+                recorded,
+                e.recorded_at.astimezone().strftime("%Y-%m-%d"),
+                *([_clip(e.who or "-", 16)] if with_who else []),
+                _clip(name, width, front=True),
+                *([_clip(e.question or "-", 24)] if with_question else []),
                 _cell(e.eye_contact_pct, ".0f") + ("%" if e.eye_contact_pct is not None else ""),
                 _cell(e.slumped_pct, ".0f") + ("%" if e.slumped_pct is not None else ""),
                 _cell(e.fidgeting_pct, ".0f") + ("%" if e.fidgeting_pct is not None else ""),
@@ -565,7 +754,7 @@ def format_table(items: list[Entry], width: int = 28) -> str:
             ]
         )
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
-    left = {1, 2}
+    left = {c for c, name in enumerate(header) if name in LEFT_COLUMNS}
     lines = []
     for r in rows:
         cells = [
@@ -573,4 +762,18 @@ def format_table(items: list[Entry], width: int = 28) -> str:
             for c in range(len(header))
         ]
         lines.append("  ".join(cells).rstrip())
+    if any(e.recording_date_from == "file" for e in items):
+        lines.append("(* the file's time: the recording carries no date of its own)")
     return "\n".join(lines)
+
+
+#: Columns of ``format_table`` aligned left (text); the others are figures, aligned right.
+LEFT_COLUMNS = frozenset({"recorded", "analysed", "who", "video", "question"})
+
+
+def _clip(text: str, width: int, front: bool = False) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis (at the front: keep the end)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return "…" + text[-(width - 1) :] if front else text[: width - 1] + "…"

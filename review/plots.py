@@ -6,6 +6,7 @@ plotting as it was.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -242,7 +243,8 @@ DELIVERY_TREND_PANELS = [
 def history_trend(items: list[Entry], path: str | os.PathLike[str]) -> None:
     """Write each habit's figure over the recorded sessions (``review.history.Entry`` list).
 
-    Sessions are numbered in the order analysed; a habit not judged in a session leaves a gap.
+    Sessions come in the order recorded (``Entry.when``), each named by its date and short
+    name (``review.history_export.session_labels``); a habit not judged leaves a gap.
     """
     x = np.arange(1, len(items) + 1)
     colours = {h.figure: h.colour for h in HABITS}
@@ -269,15 +271,23 @@ def history_trend(items: list[Entry], path: str | os.PathLike[str]) -> None:
         ax.grid(axis="y", color="#eeeeee")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-    if len(items) <= 15:  # few sessions: number and date under each
+    from review.history_export import session_labels
+
+    labels = session_labels(items)
+    if len(items) <= 12:  # few sessions: date and name under each
         axes[-1].set_xticks(x)
+        axes[-1].set_xticklabels(labels, fontsize=7)
+    else:  # many: on one slanted line each, at most 40 of them named
+        step = max(1, math.ceil(len(items) / 40))
+        axes[-1].set_xticks(x[::step])
         axes[-1].set_xticklabels(
-            [f"{i}\n{e.recorded_at.astimezone().strftime('%d %b')}" for i, e in zip(x, items)],
-            fontsize=8,
+            [label.replace("\n", " ") for label in labels[::step]],
+            fontsize=6,
+            rotation=60,
+            ha="right",
+            rotation_mode="anchor",
         )
-    else:
-        axes[-1].xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
     axes[-1].set_xlim(0.5, len(items) + 0.5)
-    axes[-1].set_xlabel("Session (in the order analysed)")
+    axes[-1].set_xlabel("Session (in the order recorded)")
     fig.tight_layout()
     fig.savefig(path)

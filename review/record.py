@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -107,14 +107,17 @@ class Recording:
 # --- pure helpers ---------------------------------------------------------------------------
 
 
-def dated_name(folder: str | os.PathLike[str] = ".", now: datetime | None = None) -> Path:
+def dated_name(
+    folder: str | os.PathLike[str] = ".", now: datetime | None = None, stem: str = "answer"
+) -> Path:
     """A new recording's default name, by date and time: ``answer-2026-12-02-0930.mp4``.
 
     A name already taken (two recordings in one minute) gets ``-2``, ``-3``... so that no
-    earlier recording is ever replaced by default.
+    earlier recording is ever replaced by default. ``stem``: "calibration" for a
+    calibration clip.
     """
     stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H%M")
-    base = Path(folder) / f"answer-{stamp}.mp4"
+    base = Path(folder) / f"{stem}-{stamp}.mp4"
     candidate, n = base, 2
     while candidate.exists() or candidate.with_name(candidate.stem + "_review").exists():
         candidate = base.with_name(f"{base.stem}-{n}.mp4")
@@ -721,6 +724,10 @@ def record(
     if question:
         writer.metadata["title"] = question
     writer.metadata["comment"] = RECORDED_BY
+    # When it was recorded, in the container (read back by review.video.recording_date).
+    writer.metadata["creation_time"] = datetime.now(timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.000000Z"
+    )
     feed = _Sound(mic, writer) if mic is not None else None
     encoder: _Encoder | None = None
     try:

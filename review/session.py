@@ -94,6 +94,9 @@ class Summary(TypedDict):
     video: str
     recording: dict[str, object] | None
     question: str | None
+    who: str | None
+    recording_date: str | None
+    recording_date_from: str | None
     duration_s: float
     frame_size: list[int]
     fps: float | None
@@ -134,6 +137,10 @@ class Session:
             review.glance), or None when not checked.
         recording: Which file was analysed (absolute path, size, fingerprint), if known.
         question: The interview question answered (recorded by ``review record``), or "".
+        who: Whose answer it is (``--who``: a coach's client, say), or "".
+        recording_date: When the recording was made, ISO 8601 UTC (its container's creation
+            time, else the file's modification time), or None when not known.
+        recording_date_from: "container" or "file": where ``recording_date`` came from.
         delivery: How the answer was spoken, from the sound track (``review.delivery``);
             its ``sound`` is False when the recording has none; None when not analysed.
         not_measured: Columns the analysis did not have (a folder written by an older
@@ -156,6 +163,9 @@ class Session:
     question: str = ""
     delivery: Delivery | None = None
     not_measured: frozenset[str] = frozenset()
+    who: str = ""
+    recording_date: str | None = None
+    recording_date_from: str | None = None
 
     @classmethod
     def build(
@@ -247,6 +257,9 @@ class Session:
             "video": self.video,
             "recording": None if self.recording is None else self.recording.to_dict(),
             "question": self.question or None,
+            "who": self.who or None,
+            "recording_date": self.recording_date,
+            "recording_date_from": self.recording_date_from,
             "duration_s": round(self.duration_s, 3),
             "frame_size": [int(self.frame_size[0]), int(self.frame_size[1])],
             "fps": round(self.fps, 3) if math.isfinite(self.fps) else None,

@@ -208,6 +208,9 @@ def load(folder: str | os.PathLike[str], with_landmarks: bool = True) -> Session
             people_max=summary.get("people_max"),
             recording=RecordingId.from_dict(recording) if recording else None,
             question=summary.get("question") or "",
+            who=summary.get("who") or "",
+            recording_date=summary.get("recording_date"),
+            recording_date_from=summary.get("recording_date_from"),
             delivery=Delivery.from_dict(summary["delivery"])
             if summary.get("delivery") is not None
             else None,
@@ -275,8 +278,11 @@ def _read_summary(out: Path) -> dict[str, Any]:
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         problems.append("notes")
-    if data.get("question") is not None and not isinstance(data["question"], str):
-        problems.append("question")
+    for key in ("question", "who", "recording_date"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problems.append(key)
+    if data.get("recording_date_from") not in (None, "container", "file"):
+        problems.append("recording_date_from")
     recording = data.get("recording")
     if recording is not None and not _good_recording(recording):
         problems.append("recording")

@@ -34,6 +34,7 @@ class AnalysisPlan:
         sound: Measure the delivery from the sound track too.
         info: The recording's header, probed when planned (None: not recorded yet when
             planned), so that the analysis does not probe it again.
+        who: Whose answer it is (``--who``), kept in summary.json and the history; "" none.
 
     """
 
@@ -44,6 +45,7 @@ class AnalysisPlan:
     protect: tuple[Path, ...] = ()
     sound: bool = True
     info: VideoInfo | None = None
+    who: str = ""
 
 
 @dataclass
@@ -132,6 +134,7 @@ def run_analysis(
         )
     if len(session) == 0:
         raise ReviewError(f"{plan.video}: no frame could be analysed.")
+    session.who = plan.who.strip()
     said: list[str] = []
 
     def extra(tmp: Path, saved: Session) -> None:
@@ -161,6 +164,7 @@ def analyse_to_folder(
     calibration: str | os.PathLike[str] | None = None,
     progress: analysis.ProgressFactory | None = None,
     annotate: bool = False,
+    who: str = "",
 ) -> Analysed:
     """Analyse a recording and write its results folder, report included, as ``review analyse``.
 
@@ -170,6 +174,7 @@ def analyse_to_folder(
         calibration: Optional clip of the person sitting upright, looking at the lens.
         progress: Optional progress-bar factory ``(total_frames, label) -> update(done)``.
         annotate: Also write annotated.mp4.
+        who: Whose answer it is (summary.json's ``who``), e.g. a coach's client.
 
     Returns:
         The session, its folder, and any warnings.
@@ -180,7 +185,7 @@ def analyse_to_folder(
         >>> result.folder / "report.html"  # doctest: +SKIP
 
     """
-    plan = plan_analysis(recording, folder, calibration)
+    plan = dataclasses.replace(plan_analysis(recording, folder, calibration), who=who)
     return run_analysis(plan, progress, annotate, annotate_progress=progress)
 
 

@@ -27,6 +27,7 @@ import struct
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -59,6 +60,9 @@ class VideoInfo:
         start_s: Presentation time of the first frame in the container's clock, seconds.
         question: The interview question, for a recording made by ``review record`` (its
             title tag), else "".
+        recording_date: When it was recorded, ISO 8601 in UTC (``recording_date``), or None.
+        recording_date_from: Where that came from: "container" or "file" (its modification
+            time), or None.
 
     """
 
@@ -71,6 +75,8 @@ class VideoInfo:
     frame_count: int
     start_s: float = 0.0
     question: str = ""
+    recording_date: str | None = None
+    recording_date_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,52 @@ def _question(tags: Mapping[str, str]) -> str:
     return str(tags.get("title", "")).strip()[:500]
 
 
+def _parse_date(text: object) -> datetime | None:
+    """A container's ``creation_time`` tag as an aware UTC datetime, or None if unusable.
+
+    FFmpeg writes it as ISO 8601 (``2026-03-01T09:30:00.000000Z``); a zero date (1904 or
+    1970, what a muxer leaves when nobody set it) is no date.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        try:  # Python < 3.11 reads at most 6 fraction digits and no "T...Z" variants
+            when = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if when.year < 1980:
+        return None
+    return when.astimezone(timezone.utc)
+
+
+def recording_date(tags: Mapping[str, Any], mtime_s: float | None) -> tuple[str | None, str | None]:
+    """When a recording was made: its container's creation time, else the file's mtime.
+
+    Args:
+        tags: The container's metadata (``creation_time`` read; the video stream's tags can
+            be merged in by the caller).
+        mtime_s: The file's modification time (seconds since the epoch), or None.
+
+    Returns:
+        ``(ISO 8601 UTC to the second, "container" | "file")``, or ``(None, None)``.
+
+    """
+    when = _parse_date(tags.get("creation_time"))
+    if when is not None:
+        return when.isoformat(timespec="seconds"), "container"
+    if mtime_s is not None and math.isfinite(mtime_s):
+        stamp = datetime.fromtimestamp(mtime_s, tz=timezone.utc)
+        return stamp.isoformat(timespec="seconds"), "file"
+    return None, None
+
+
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Read a recording's header and check that it decodes into more than one frame.
 
@@ -297,6 +349,12 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             duration = float("nan")
         if not (math.isfinite(fps) and 0 < fps <= 1000):
             fps = float("nan")
+        try:
+            mtime: float | None = path.stat().st_mtime
+        except OSError:
+            mtime = None
+        tags = {**dict(stream.metadata), **dict(container.metadata)}
+        date, date_from = recording_date(tags, mtime)
         return VideoInfo(
             path=path,
             width=int(width),
@@ -307,6 +365,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             frame_count=max(0, int(stream.frames or 0)),
             start_s=start_s if math.isfinite(start_s) else 0.0,
             question=_question(container.metadata),
+            recording_date=date,
+            recording_date_from=date_from,
         )
     finally:
         container.close()

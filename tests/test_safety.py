@@ -175,9 +175,11 @@ def test_the_current_folder_as_output_is_refused_in_one_line(tmp_path, short_vid
 
 
 @pytest.mark.parametrize("path", [".", "./", "/"])
-def test_a_folder_given_as_the_video_is_refused_in_one_line(tmp_path, path):
+def test_a_folder_without_recordings_is_refused_in_one_line(tmp_path, path):
+    """A folder is analysed as the recordings in it (review.batch); with none, one line."""
+    (tmp_path / "notes.txt").write_text("not a recording")
     line = one_line_error(in_process("analyse", path, "-q", "--no-history", cwd=tmp_path))
-    assert "is a folder, not a video" in line
+    assert "is a folder with no recording in it" in line
 
 
 def test_results_of_another_recording_are_not_replaced(tmp_path, saved_analysis, short_video):
