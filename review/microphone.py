@@ -235,7 +235,14 @@ class FileMicrophone(_Queued):
             self.error = err
 
     def close(self) -> None:
-        """Stop reading."""
+        """Stop reading.
+
+        Read at full speed (``pace=False``), the track is first read to its end, as its
+        picture is: otherwise a busy machine could stop the sound before it reached the
+        picture's end (a click at 1 s went missing from a 2 s recording in a loaded test run).
+        """
+        if not self._pace and self._thread is not None:
+            self._thread.join()
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
