@@ -17,6 +17,7 @@ from review.errors import ReviewError
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from review.habits import Habit
     from review.history import Entry, Saved
     from review.session import Session, Summary
 
@@ -79,18 +80,16 @@ def _fmt_pct(value: float | None) -> str:
 def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
     from review.habits import HABITS
     from review.timefmt import mmss
-    from review.verdicts import enough_seen
 
     click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
     click.echo(f"  person in view   {_fmt_pct(summary['person_visible_pct'])}")
-    figures: Mapping[str, Any] = summary  # the habits' keys, named by review.habits
     for h in HABITS:
-        if not enough_seen(figures, h.column):
+        figure = _habit_figure(summary, h)
+        if figure is None:
             click.echo(f"  {h.name.lower():<16} not enough seen to judge")
-        elif h.kind == "percent":
-            click.echo(f"  {h.name.lower():<16} {_fmt_pct(figures[f'{h.column}_pct'])} of the time")
         else:
-            click.echo(f"  {h.name.lower():<16} {figures[f'{h.column}_count']} time(s)")
+            of_time = " of the time" if h.kind == "percent" else ""
+            click.echo(f"  {h.name.lower():<16} {figure}{of_time}")
     from review.delivery_verdicts import terminal_lines
 
     for line in terminal_lines(summary.get("delivery")):
@@ -404,20 +403,26 @@ class _Overall:
             self.bar.close()
 
 
+def _habit_figure(summary: Summary, habit: Habit) -> str | None:
+    """A habit's figure as the summaries word it ("44%", "2 time(s)"); None: not enough seen."""
+    from review.verdicts import enough_seen
+
+    figures: Mapping[str, Any] = summary  # the habits' keys, named by review.habits
+    if not enough_seen(figures, habit.column):
+        return None
+    if habit.kind == "percent":
+        return _fmt_pct(figures[f"{habit.column}_pct"])
+    return f"{figures[f'{habit.column}_count']} time(s)"
+
+
 def _figures_line(summary: Summary) -> str:
     """A session's habit figures on one line, as the single-file summary words them."""
     from review.habits import HABITS
-    from review.verdicts import enough_seen
 
-    figures: Mapping[str, Any] = summary
     parts = []
     for h in HABITS:
-        if not enough_seen(figures, h.column):
-            parts.append(f"{h.name.lower()} not enough seen")
-        elif h.kind == "percent":
-            parts.append(f"{h.name.lower()} {_fmt_pct(figures[f'{h.column}_pct'])}")
-        else:
-            parts.append(f"{h.name.lower()} {figures[f'{h.column}_count']} time(s)")
+        figure = _habit_figure(summary, h)
+        parts.append(f"{h.name.lower()} {'not enough seen' if figure is None else figure}")
     return ", ".join(parts)
 
 
