@@ -95,7 +95,8 @@ def draw_timeline(ax: Axes, session: Session, title: str | None = None) -> None:
 #: The sound's lane, under the habits: speech, and long pauses (see review.delivery).
 SPEECH_LANE = "Speaking"
 SPEECH_COLOUR = COLOUR  # the Delivery card's
-LONG_PAUSE_COLOUR = "#D55E00"
+#: Black: vermillion (#D55E00) is the Blank face lane's colour, on the same timeline.
+LONG_PAUSE_COLOUR = "#000000"
 
 
 def draw_speech_lane(ax: Axes, session: Session, y: float, end: float) -> None:
