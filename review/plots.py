@@ -100,7 +100,7 @@ LONG_PAUSE_COLOUR = "#000000"
 
 
 def draw_speech_lane(ax: Axes, session: Session, y: float, end: float) -> None:
-    """Speech (blue) and long pauses (vermillion) at height ``y``; words if no sound."""
+    """Speech (blue) and long pauses (black) at height ``y``; words if no sound."""
     d = session.delivery
     assert d is not None
     start = float(session.time_s[0]) if len(session) else 0.0
