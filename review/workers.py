@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from review import interrupts
+
 _active: list[Workers] = []
 
 
@@ -103,14 +105,25 @@ class Workers:
             initargs=(self.counter, os.getpid()),
         )
         if start_now:
-            with self.starting():
-                for _ in range(self.count):
-                    self.pool.submit(_ready)
+            try:
+                with self.starting():
+                    for _ in range(self.count):
+                        self.pool.submit(_ready)
+            except BaseException:  # Ctrl-C while they start: none may outlive this process
+                self.kill()
+                raise
 
     @contextlib.contextmanager
     def starting(self) -> Iterator[None]:
-        """Wrap the submitting of tasks in this: processes start as tasks are submitted."""
-        with _main_module_hidden(), _sigint_blocked():
+        """Wrap the submitting of tasks in this: processes start as tasks are submitted.
+
+        A stop signal that arrives meanwhile is raised only once the block ends
+        (``interrupts.deferred``): raised part way through starting a process, it left that
+        process unregistered (so never killed) and half-told what to run, and once this
+        process had gone it printed "EOFError: Ran out of input" with a traceback (seen in a
+        CI run of the Ctrl-C test).
+        """
+        with _main_module_hidden(), _sigint_blocked(), interrupts.deferred():
             yield
 
     def kill(self) -> None:
@@ -119,9 +132,8 @@ class Workers:
         Interrupted, they hold nothing worth saving, and one still starting up would otherwise
         print a traceback when its parent goes away.
         """
-        # Every process this one started, not only those the pool has registered yet: one
-        # still spawning is in neither list for a moment, and left alive it prints a
-        # traceback once this process is gone (seen once in a CI run of the Ctrl-C test).
+        # Every process this one started, not only those the pool has registered: the pool
+        # adds a process to its list only after starting it.
         for process in multiprocessing.active_children():
             process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
