@@ -46,7 +46,7 @@ with av.open(sys.argv[1]) as c:
 """
 REVIEW = """
 import sys, review
-from review import pipeline
+from review.landmarks import pipeline
 sample_hz = None if sys.argv[2] == "every" else pipeline.SAMPLE_HZ
 workers = 1 if sys.argv[2] == "every" else None
 review.analyse(sys.argv[1], sample_hz=sample_hz, workers=workers)
@@ -126,7 +126,7 @@ def run_clip(
     label: str, path: Path, out: str, repeat: int, every_frame: bool
 ) -> tuple[dict[str, tuple[float, float]], list[str]]:
     """Every case on one clip: {case: (median seconds, median peak MB)} and table rows."""
-    from review import video
+    from review.media import video
 
     info = video.probe(path)
     cases = [
@@ -203,7 +203,7 @@ def main() -> None:
         if not args.skip_long:
             long_clip = make_clips.write(Path(tmp) / "long_720p.mp4", [clip], repeat=9)
             long_s, long_mb = measure(COMMAND, str(long_clip), str(Path(tmp) / "long_out"))
-            from review import video
+            from review.media import video
 
             long_info = video.probe(long_clip)
             print(

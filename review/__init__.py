@@ -22,28 +22,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from review.analysis import analyse, analyse_landmarks, calibrate
+    from review.detectors.events import Event
     from review.errors import AnalysisError, InputError, ReviewError
-    from review.events import Event
-    from review.landmarks import Landmarks
-    from review.reference import Reference
-    from review.session import Session
-    from review.usecases import analyse_to_folder, compare_to_folder
+    from review.judging.analysis import analyse, analyse_landmarks, calibrate
+    from review.judging.reference import Reference
+    from review.judging.session import Session
+    from review.landmarks.holistic import Landmarks
+    from review.usecases.to_folder import analyse_to_folder, compare_to_folder
 
 #: Public name -> module it lives in.
 _EXPORTS = {
     "AnalysisError": "review.errors",
-    "Event": "review.events",
+    "Event": "review.detectors.events",
     "InputError": "review.errors",
-    "Landmarks": "review.landmarks",
-    "Reference": "review.reference",
+    "Landmarks": "review.landmarks.holistic",
+    "Reference": "review.judging.reference",
     "ReviewError": "review.errors",
-    "Session": "review.session",
-    "analyse": "review.analysis",
-    "analyse_landmarks": "review.analysis",
-    "analyse_to_folder": "review.usecases",
-    "compare_to_folder": "review.usecases",
-    "calibrate": "review.analysis",
+    "Session": "review.judging.session",
+    "analyse": "review.judging.analysis",
+    "analyse_landmarks": "review.judging.analysis",
+    "analyse_to_folder": "review.usecases.to_folder",
+    "compare_to_folder": "review.usecases.to_folder",
+    "calibrate": "review.judging.analysis",
 }
 
 __all__ = [
@@ -78,6 +78,6 @@ def __dir__() -> list[str]:
 
 def load(out_dir: str) -> Session:
     """Load an analysis folder written by ``review analyse`` or ``Session.save``."""
-    from review.session import Session
+    from review.judging.session import Session
 
     return Session.load(out_dir)

@@ -17,9 +17,9 @@ from review.errors import ReviewError
 if TYPE_CHECKING:
     from tqdm import tqdm
 
-    from review.habits import Habit
-    from review.history import Entry, Saved
-    from review.session import Session, Summary
+    from review.judging.habits import Habit
+    from review.judging.session import Session, Summary
+    from review.storing.history import Entry, Saved
 
 
 class _Stderr:
@@ -78,8 +78,8 @@ def _fmt_pct(value: float | None) -> str:
 
 
 def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
-    from review.habits import HABITS
-    from review.timefmt import mmss
+    from review.judging.habits import HABITS
+    from review.presenting.timefmt import mmss
 
     click.echo(f"{video}: {mmss(summary['duration_s'])} analysed")
     click.echo(f"  person in view   {_fmt_pct(summary['person_visible_pct'])}")
@@ -90,7 +90,7 @@ def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
         else:
             of_time = " of the time" if h.kind == "percent" else ""
             click.echo(f"  {h.name.lower():<16} {figure}{of_time}")
-    from review.delivery_verdicts import terminal_lines
+    from review.presenting.delivery_verdicts import terminal_lines
 
     for line in terminal_lines(summary.get("delivery")):
         click.echo(f"  {line}")
@@ -108,7 +108,7 @@ def _print_summary(summary: Summary, out_dir: Path, video: Path) -> None:
 @contextlib.contextmanager
 def _decode_warnings_reported() -> Iterator[None]:
     """Print each distinct decoding warning raised inside the block once, after it."""
-    from review.video import DecodeWarning
+    from review.media.video import DecodeWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DecodeWarning)
@@ -131,25 +131,25 @@ def _load_modules(drawing: bool = True) -> None:
     The commands that analyse load matplotlib (``drawing``) later, while their worker
     processes start (``_workers_started``).
     """
-    import review.analysis  # noqa: F401  (numpy, OpenCV, PyAV and the detectors)
+    import review.judging.analysis  # noqa: F401  (numpy, OpenCV, PyAV and the detectors)
 
     if drawing:
-        import review.plots  # noqa: F401  (matplotlib)
+        import review.presenting.plots  # noqa: F401  (matplotlib)
 
 
 @contextlib.contextmanager
 def _workers_started(needed: bool = True) -> Iterator[None]:
-    """Start the worker processes, and load matplotlib while they get ready (review.workers).
+    """Start the worker processes, and load matplotlib while they get ready (workers).
 
     Called once the inputs and the results folder have been checked, so that a mistake is
     reported without starting anything. Not ``needed`` (nothing to analyse): matplotlib only.
     """
-    from review import workers
     from review.interrupts import deferred
+    from review.landmarks import workers
 
     with workers.started() if needed else contextlib.nullcontext():
         with deferred():
-            import review.plots  # noqa: F401  (matplotlib: 0.5 s, while the workers start)
+            import review.presenting.plots  # noqa: F401  (matplotlib: 0.5 s, while the workers start)
         yield
 
 
@@ -321,7 +321,7 @@ def analyse(
         review analyse answer.mp4 --annotate   # also answer_review/annotated.mp4
         review analyse clients/anna/ --who Anna -o results   # results/NAME_review/ each
     """
-    from review import usecases
+    from review.usecases import to_folder as usecases
 
     name = _who(who)
     if len(videos) > 1 or videos[0].is_dir():
@@ -405,9 +405,9 @@ class _Overall:
 
 def _habit_figure(summary: Summary, habit: Habit) -> str | None:
     """A habit's figure as the summaries word it ("44%", "2 time(s)"); None: not enough seen."""
-    from review.verdicts import enough_seen
+    from review.presenting.verdicts import enough_seen
 
-    figures: Mapping[str, Any] = summary  # the habits' keys, named by review.habits
+    figures: Mapping[str, Any] = summary  # the habits' keys, named by review.judging.habits
     if not enough_seen(figures, habit.column):
         return None
     if habit.kind == "percent":
@@ -417,7 +417,7 @@ def _habit_figure(summary: Summary, habit: Habit) -> str | None:
 
 def _figures_line(summary: Summary) -> str:
     """A session's habit figures on one line, as the single-file summary words them."""
-    from review.habits import HABITS
+    from review.judging.habits import HABITS
 
     parts = []
     for h in HABITS:
@@ -437,9 +437,9 @@ def _analyse_many(
     no_sound: bool,
     who: str,
 ) -> None:
-    """``review analyse`` of several recordings or a folder (review.batch)."""
-    from review import batch as batch_mod
-    from review.timefmt import mmss
+    """``review analyse`` of several recordings or a folder (review.usecases.batch)."""
+    from review.presenting.timefmt import mmss
+    from review.usecases import batch as batch_mod
 
     plan = batch_mod.plan_batch(videos, parent, calibration, who=who, sound=not no_sound)
     if not no_history and plan.plans:
@@ -523,7 +523,7 @@ def report(folder: Path, video: Path | None) -> None:
         review report answer_review
         review report answer_review --video moved/answer.mp4
     """
-    from review.report import remake_report
+    from review.presenting.report import remake_report
 
     written = remake_report(folder, video=video)
     if written.note:
@@ -567,8 +567,8 @@ def evaluate(labels: tuple[Path, ...], json_out: Path | None, every_frame: bool)
         review evaluate
         review evaluate sample_videos/dev/labels.json --json dev.json
     """
-    from review import evaluation
     from review.errors import InputError
+    from review.usecases import evaluation
 
     files = list(labels) or [p for p in DEFAULT_LABELS if p.is_file()]
     if not files:
@@ -711,10 +711,10 @@ def record(
         review record --camera 1 --no-analyse --no-audio
         review record --calibration-clip       # 5 s: sit upright, look at the lens
     """
-    from review import record as record_mod
-    from review import usecases
-    from review.timefmt import mmss
-    from review.writer import check_target
+    from review.media.writer import check_target
+    from review.presenting.timefmt import mmss
+    from review.usecases import record as record_mod
+    from review.usecases import to_folder as usecases
 
     name = _who(who)
     if name and no_analyse and not calibration_clip:
@@ -844,13 +844,13 @@ def _check_history(db: Path | None) -> None:
 
     So a bad or read-only history is refused before the long part, not after it.
     """
-    from review import history
+    from review.storing import history
 
     history.check_writable(db)
 
 
 def _record_history(summary: Summary, out: Path, db: Path | None) -> Saved:
-    from review import history
+    from review.storing import history
 
     try:
         return history.save_session(summary, out, db)
@@ -904,7 +904,8 @@ def compare(
         review compare monday.mp4 friday.mp4              # results in comparison/
         review compare monday_review friday.mp4 -o progress --calibration upright.mp4
     """
-    from review import compare_report, usecases
+    from review.presenting import compare_report
+    from review.usecases import to_folder as usecases
 
     plan = usecases.plan_comparison(before, after, out_dir, calibration)
     kinds = plan.kinds
@@ -979,9 +980,9 @@ def history(
         review history --who Anna --csv anna.csv
         review history --delete 7
     """
-    from review import history as history_mod
-    from review import history_export
     from review.errors import InputError
+    from review.storing import history as history_mod
+    from review.storing import history_export
 
     path = history_mod.resolve_db_path(db)
     if delete_id is not None:
@@ -1028,9 +1029,9 @@ def history(
 
 def _write_trend(items: list[Entry], plot: Path) -> None:
     """Draw the trend into a temporary file beside ``plot``, then move it into place."""
-    from review import atomic
     from review.errors import InputError
-    from review.plots import history_trend
+    from review.media import atomic
+    from review.presenting.plots import history_trend
 
     parent = plot.parent if str(plot.parent) else Path(".")
     try:

@@ -1,7 +1,7 @@
 """Stopping a run cleanly: Ctrl-C, ``kill`` and a closed terminal reach the main thread only.
 
-Measured on ``review analyse`` with its worker processes (review.pipeline): a terminal sends
-Ctrl-C's SIGINT to every process of the job, and a worker still starting up then printed a
+Measured on ``review analyse`` with its worker processes (review.landmarks.pipeline): a terminal
+sends Ctrl-C's SIGINT to every process of the job, and a worker still starting up then printed a
 KeyboardInterrupt traceback; SIGTERM (``kill``) ended the main process at once, leaving its
 two workers running on and the hidden temporary folder behind; SIGHUP made multiprocessing's
 resource tracker print tracebacks.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from review.landmarks import FacePoint as F
-from review.landmarks import Landmarks
-from review.landmarks import PoseLandmark as P
+from review.landmarks.holistic import FacePoint as F
+from review.landmarks.holistic import Landmarks
+from review.landmarks.holistic import PoseLandmark as P
 
 DATA = Path(__file__).parent / "data"
 #: Real Holistic output for single_face.mp4 (a man at his webcam, looking at the lens).
@@ -194,6 +194,6 @@ def answering(seconds: float, fps: float = 30.0) -> Landmarks:
     """A person answering a question: upright, looking at the lens, still, the jaw talking.
 
     The synthetic "good" person: ``still`` with ``talk``. A face frozen for seconds (``still``
-    alone) is, rightly, a blank face after ``review.warmth.BLANK_MIN_S``.
+    alone) is, rightly, a blank face after ``review.detectors.warmth.BLANK_MIN_S``.
     """
     return talk(still(seconds, fps))

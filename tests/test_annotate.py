@@ -4,11 +4,11 @@ import av
 import numpy as np
 import pytest
 
-from review import video
-from review.analysis import analyse_landmarks
-from review.annotate import HABIT_COLOURS, Overlay, draw, write_annotated
 from review.errors import ReviewError
-from review.landmarks import Landmarks
+from review.judging.analysis import analyse_landmarks
+from review.landmarks.holistic import Landmarks
+from review.media import video
+from review.presenting.annotate import HABIT_COLOURS, Overlay, draw, write_annotated
 from tests import synth
 
 

@@ -1,14 +1,18 @@
-"""Many recordings at once (review.batch, ``review analyse A B ...`` / ``review analyse FOLDER``)
-and ``review record --calibration-clip``."""
+"""Many recordings at once (review.usecases.batch, ``review analyse A B ...`` / ``review analyse
+FOLDER``) and ``review record --calibration-clip``."""
 
 import json
 
 import pytest
 from click.testing import CliRunner
 
-from review import batch, history, usecases, video, workers
 from review.cli import main
 from review.errors import InputError, ReviewError
+from review.landmarks import workers
+from review.media import video
+from review.storing import history
+from review.usecases import batch
+from review.usecases import to_folder as usecases
 from tests import media
 from tests.command import in_process
 

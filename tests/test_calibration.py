@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from review.analysis import analyse_landmarks, measure, reference_from
 from review.cli import main
+from review.judging.analysis import analyse_landmarks, measure, reference_from
 from tests import synth
 
 
@@ -78,8 +78,8 @@ def test_cli_calibration_clip_without_a_person_is_refused(tmp_path, sample):
 def test_judging_a_saved_analysis_again_keeps_what_the_frames_added(tmp_path):
     """Re-judging against a calibration reads the landmarks, not the video: the frames whose
     picture was too poor to judge movement, the people count and the notes must carry over."""
-    from review.analysis import rejudge
-    from review.session import Session
+    from review.judging.analysis import rejudge
+    from review.judging.session import Session
 
     t = np.arange(360) / 30.0
     lm = synth.translate(synth.still(12.0), 0.03 * np.sin(2 * np.pi * 1.0 * t), np.zeros(360))

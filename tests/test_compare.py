@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from review.analysis import analyse_landmarks, measure, reference_from
-from review.compare import HABIT_RULES, compare, figure, frame_terms
-from review.reference import Reference
-from review.session import Session
+from review.judging.analysis import analyse_landmarks, measure, reference_from
+from review.judging.compare import HABIT_RULES, compare, figure, frame_terms
+from review.judging.reference import Reference
+from review.judging.session import Session
 from tests import synth
 
 FPS = 30.0
@@ -242,7 +242,7 @@ def test_one_calibration_reference_for_both_real_clips(analysed):
 
 
 def test_a_headline_without_a_comparison_says_so_in_words():
-    from review.compare_report import headline
+    from review.presenting.compare_report import headline
 
     n = int(30 * FPS)
     result = compare(_session(30, slumped=np.full(n, np.nan)), _session(30))

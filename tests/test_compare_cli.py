@@ -7,9 +7,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from review import history
-from review.analysis import analyse_landmarks
 from review.cli import main
+from review.judging.analysis import analyse_landmarks
+from review.storing import history
 from tests import synth
 
 

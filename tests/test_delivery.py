@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from review import audio, delivery, delivery_verdicts, prosody
-from review.delivery import Delivery, Span
+from review.detectors import delivery, prosody
+from review.detectors.delivery import Delivery, Span
+from review.media import audio
+from review.presenting import delivery_verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "sample_videos" / "speech"
@@ -203,7 +205,7 @@ def test_a_recording_without_sound_has_no_sound_track() -> None:
 
 def test_one_synthesised_clip_against_its_truth() -> None:
     """The whole sound path on a real file: AAC decoding, resampling, Silero, the measures."""
-    from review.analysis import sound_delivery
+    from review.judging.analysis import sound_delivery
 
     name = "held_us_f_160_snr10.mp4"  # a held-out clip (no constant was chosen on it)
     truth = json.loads((SPEECH / "truth.json").read_text())[name]
@@ -222,7 +224,7 @@ def test_review_analyse_shows_delivery_everywhere(tmp_path: Path) -> None:
     """`review analyse` on a synthesised answer: summary.json, report, history, compare."""
     import shutil
 
-    from review import history
+    from review.storing import history
     from tests.command import in_process
 
     clip = tmp_path / "answer.mp4"
@@ -275,7 +277,8 @@ def test_a_recording_without_sound_says_so(tmp_path: Path) -> None:
 def test_the_comparison_page_has_a_row_per_delivery_figure() -> None:
     import dataclasses
 
-    from review import analysis, compare, compare_report
+    from review.judging import analysis, compare
+    from review.presenting import compare_report
     from tests import synth
 
     session = analysis.analyse_landmarks(synth.still(20.0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from review import evaluation
+from review.usecases import evaluation
 from tests.conftest import LABELS, SAMPLES
 
 pytestmark = pytest.mark.integration

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from review import events
+from review.detectors import events
 
 T30 = np.arange(300) / 30.0
 

@@ -1,10 +1,10 @@
-"""Where FaceMesh looks (review.facecrop) and when the body is analysed (BodySchedule)."""
+"""Where FaceMesh looks (review.landmarks.facecrop) and when the body is analysed (BodySchedule)."""
 
 import numpy as np
 import pytest
 
-from review import facecrop, pipeline
-from review.landmarks import FACE_COLUMNS, N_FACE, ROW_SIZE, PoseLandmark
+from review.landmarks import facecrop, pipeline
+from review.landmarks.holistic import FACE_COLUMNS, N_FACE, ROW_SIZE, PoseLandmark
 
 SIZE = (1280, 720)
 
@@ -120,7 +120,7 @@ def _small_face_clip(tmp_path, seconds=1.0):
 def test_a_face_too_small_for_facemesh_on_the_whole_frame_is_found_in_its_crop(tmp_path):
     import cv2
 
-    from review.landmarks import FACE_BOX_COLUMN, LandmarkExtractor, quiet_native_stderr
+    from review.landmarks.holistic import FACE_BOX_COLUMN, LandmarkExtractor, quiet_native_stderr
 
     path, framed = _small_face_clip(tmp_path)
     rgb = cv2.cvtColor(framed[0], cv2.COLOR_BGR2RGB)
@@ -140,7 +140,7 @@ def test_a_face_too_small_for_facemesh_on_the_whole_frame_is_found_in_its_crop(t
 
 @pytest.mark.integration
 def test_the_body_is_measured_on_fewer_frames_than_the_face_and_saved_so(tmp_path, sample):
-    from review.landmarks import Landmarks
+    from review.landmarks.holistic import Landmarks
 
     lm = pipeline.extract_landmarks(sample("upright.mp4"), workers=1)
     assert lm.body_analysed is not None and lm.analysed is not None

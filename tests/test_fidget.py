@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from review import fidget
-from review.analysis import analyse_landmarks
+from review.detectors import fidget
+from review.judging.analysis import analyse_landmarks
 from tests import synth
 
 FPS = 30.0
@@ -192,13 +192,14 @@ def test_the_one_noisy_sampled_still_clip_found_fidgeting():
 
 
 def _a_still_noisy_person_sampled_as_shipped_never_fidgets(noise, seed):
-    """Jitter on the frames MediaPipe sees, the frames between interpolated (review.pipeline).
+    """Jitter on the frames MediaPipe sees, the frames between interpolated
+    (review.landmarks.pipeline).
 
     Up to 1.5 % of a shoulder width (the real clips' stillest stretches show 0.1-0.5 %); the
     noise floor stops at MAX_SWING so that a recording rocking throughout is still seen.
     """
-    from review import pipeline
-    from review.landmarks import Landmarks
+    from review.landmarks import pipeline
+    from review.landmarks.holistic import Landmarks
 
     lm = synth.still(20.0, FPS)
     sw = fidget.body_scale(lm)

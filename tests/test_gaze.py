@@ -1,7 +1,7 @@
 import numpy as np
 
-from review import gaze
-from review.analysis import analyse_landmarks
+from review.detectors import gaze
+from review.judging.analysis import analyse_landmarks
 from tests import synth
 
 FPS = 30.0

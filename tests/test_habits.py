@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
-from review import habits, plots, report, verdicts
-from review.compare import HABIT_RULES
-from review.session import FRAME_COLUMNS
+from review.judging import habits
+from review.judging.compare import HABIT_RULES
+from review.judging.session import FRAME_COLUMNS
+from review.presenting import plots, report, verdicts
 
 
 def test_every_habit_is_shown_judged_and_compared():
@@ -33,8 +34,8 @@ def test_an_unknown_habit_names_the_known_ones():
 
 
 def test_the_summary_type_names_every_key_a_summary_has():
-    from review.analysis import analyse_landmarks
-    from review.session import Summary
+    from review.judging.analysis import analyse_landmarks
+    from review.judging.session import Summary
     from tests import synth
 
     summary = analyse_landmarks(synth.still(3.0)).summary

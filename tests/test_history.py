@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from review import history
 from review.cli import main
 from review.errors import ReviewError
+from review.storing import history
 
 
 def _summary(video="answer.mp4", eye=70.0, slumped=10.0, fidgeting=5.0, touches=2, seconds=120.0):
@@ -257,8 +257,8 @@ def test_a_habit_seen_too_briefly_has_no_figure_in_the_history(tmp_path):
 def test_the_trend_plot_adds_the_sound_panels_once_a_session_had_sound(tmp_path):
     import cv2
 
-    from review import plots
-    from review.delivery import Delivery, Span
+    from review.detectors.delivery import Delivery, Span
+    from review.presenting import plots
 
     heard = Delivery(
         sound=True,

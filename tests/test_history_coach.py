@@ -11,8 +11,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from review import history, history_export, video
 from review.cli import main
+from review.media import video
+from review.storing import history, history_export
 from tests.media import sample_frames, write_video
 
 
@@ -99,7 +100,7 @@ def test_recording_date_from_the_container_else_the_file_time():
 
 
 def test_probe_reads_the_date_review_record_writes(tmp_path):
-    from review.writer import TimedVideoWriter
+    from review.media.writer import TimedVideoWriter
 
     images, times = sample_frames("upright.mp4", 0.5)
     with TimedVideoWriter(tmp_path / "dated.mp4", nominal_fps=30) as w:
@@ -294,7 +295,7 @@ def test_history_command_who_csv_and_delete(tmp_path):
 
 
 def test_the_trend_plot_names_many_sessions(tmp_path):
-    from review.plots import history_trend
+    from review.presenting.plots import history_trend
 
     db = tmp_path / "h.sqlite3"
     for i in range(20):

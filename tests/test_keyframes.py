@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from review import keyframes, video
-from review.analysis import analyse_landmarks
-from review.events import Event
-from review.keyframes import PER_HABIT, choose_moments, event_frames, worst_frame
+from review.detectors.events import Event
+from review.judging.analysis import analyse_landmarks
+from review.media import video
+from review.presenting import keyframes
+from review.presenting.keyframes import PER_HABIT, choose_moments, event_frames, worst_frame
 from tests import synth
 
 

@@ -28,9 +28,10 @@ import numpy as np
 import pytest
 
 import review
-from review import glance, video
 from review.errors import InputError
-from review.folders import OutputError
+from review.landmarks import glance
+from review.media import video
+from review.storing.folders import OutputError
 from tests import media
 from tests.command import in_process
 
@@ -523,7 +524,7 @@ WHEN = {"while the workers start": _workers_starting, "part way": _part_way}
     [("ctrl-c", "while the workers start"), ("ctrl-c", "part way"), ("kill", "part way")],
 )
 def test_interrupted_analysis_leaves_no_folder(tmp_path, sample, how, when):
-    from review.pipeline import default_workers
+    from review.landmarks.pipeline import default_workers
 
     if default_workers() < 2:
         pytest.skip("needs two cores for worker processes")
@@ -561,11 +562,11 @@ def test_interrupted_analysis_leaves_no_folder(tmp_path, sample, how, when):
 
 
 def test_killed_while_saving_leaves_nothing_that_looks_like_a_result(tmp_path):
-    from review import inputs
+    from review.usecases import inputs
 
     script = (
         "import os, signal, sys\n"
-        "from review.session import Session\n"
+        "from review.judging.session import Session\n"
         "session = Session.load(sys.argv[1])\n"
         "session.save(sys.argv[2], extra=lambda tmp, s: os.kill(os.getpid(), signal.SIGKILL))\n"
     )
@@ -652,7 +653,7 @@ def test_fuzzed_recordings_never_give_a_traceback_or_hang(tmp_path):
 
 
 def _small_session():
-    from review.analysis import analyse_landmarks
+    from review.judging.analysis import analyse_landmarks
     from tests.synth import still
 
     return analyse_landmarks(still(2.0))
@@ -696,8 +697,8 @@ def test_leftovers_of_a_dead_run_are_removed_and_of_a_live_one_kept(tmp_path):
 
 def test_a_comparison_never_replaces_a_folder_of_other_files(tmp_path):
     """The library call, not only the command: a notebook user's -o is checked too."""
-    from review import compare
-    from review.compare_report import write_comparison
+    from review.judging import compare
+    from review.presenting.compare_report import write_comparison
 
     before, after = _small_session(), _small_session()
     result = compare.compare(before, after, resamples=50)

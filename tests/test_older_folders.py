@@ -14,12 +14,12 @@ import numpy as np
 from click.testing import CliRunner
 
 import review
-from review import folders, store
-from review.analysis import analyse_landmarks
 from review.cli import main
-from review.compare import compare
-from review.session import FRAME_COLUMNS, LATER_COLUMNS
-from review.verdicts import NOT_MEASURED, habit_results
+from review.judging.analysis import analyse_landmarks
+from review.judging.compare import compare
+from review.judging.session import FRAME_COLUMNS, LATER_COLUMNS
+from review.presenting.verdicts import NOT_MEASURED, habit_results
+from review.storing import folders, store
 from tests import synth
 
 #: frames.csv's columns before the warmth habit (as main wrote them at d0859c4).

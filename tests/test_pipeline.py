@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from review import analysis, pipeline, video
+from review.judging import analysis
+from review.landmarks import pipeline
+from review.media import video
 
 FPS = 30.0
 

@@ -4,8 +4,8 @@ import warnings
 
 from matplotlib.figure import Figure
 
-from review import plots, timefmt
-from review.analysis import analyse_landmarks
+from review.judging.analysis import analyse_landmarks
+from review.presenting import plots, timefmt
 from tests import synth
 
 
@@ -23,7 +23,7 @@ def test_times_are_rounded_to_the_nearest_second():
 def test_importing_review_leaves_the_notebook_backend_alone():
     code = (
         "import matplotlib; matplotlib.use('svg'); "
-        "import review.plots, review.report, review.verdicts; "
+        "import review.presenting.plots, review.presenting.report, review.presenting.verdicts; "
         "print(matplotlib.get_backend())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from review import video
 from review.cli import main
 from review.errors import InputError
-from review.record import (
+from review.media import video
+from review.media.writer import TimedVideoWriter, check_target, next_pts
+from review.usecases.record import (
     Camera,
     CameraError,
     countdown_steps,
@@ -29,7 +30,6 @@ from review.record import (
     time_left_text,
     wrap,
 )
-from review.writer import TimedVideoWriter, check_target, next_pts
 from tests.command import in_process
 
 
@@ -441,7 +441,7 @@ def test_ctrl_c_during_the_countdown_writes_nothing(tmp_path, sample):
 def test_recordings_are_named_by_date_and_never_replace_an_earlier_one(tmp_path):
     from datetime import datetime
 
-    from review.record import dated_name
+    from review.usecases.record import dated_name
 
     now = datetime(2026, 12, 2, 9, 30)
     first = dated_name(tmp_path, now)
@@ -473,7 +473,7 @@ def test_record_takes_the_analyse_options_and_names_the_recording_by_date(
 
 
 def test_only_review_s_own_recordings_have_a_question():
-    from review.video import RECORDED_BY, _question
+    from review.media.video import RECORDED_BY, _question
 
     assert _question({"title": " Why this job? ", "comment": RECORDED_BY}) == "Why this job?"
     assert _question({"title": "Canon EOS clip"}) == ""

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from review.analysis import analyse_landmarks
 from review.cli import main
-from review.habits import BY_COLUMN, HABITS
-from review.keyframes import choose_moments
-from review.report import write_report
-from review.verdicts import habit_results, span_text
+from review.judging.analysis import analyse_landmarks
+from review.judging.habits import BY_COLUMN, HABITS
+from review.presenting.keyframes import choose_moments
+from review.presenting.report import write_report
+from review.presenting.verdicts import habit_results, span_text
 from tests import synth
 
 
@@ -222,7 +222,8 @@ def test_one_analyse_command_probes_once_and_draws_the_timeline_once(tmp_path, s
     import base64
     import re
 
-    from review import plots, video
+    from review.media import video
+    from review.presenting import plots
 
     calls = []
     real_probe = video.probe

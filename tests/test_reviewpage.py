@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from review import analysis, reviewpage
-from review.habits import HABITS
+from review.judging import analysis
+from review.judging.habits import HABITS
+from review.presenting import reviewpage
 from tests import synth
 
 
@@ -62,7 +63,7 @@ CHROMIUM = shutil.which("chromium")
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_the_review_page_plays_and_seeks_in_a_real_browser(tmp_path, analysed, sample):
     playwright = pytest.importorskip("playwright.sync_api")
-    from review.report import write_report
+    from review.presenting.report import write_report
 
     session = analysed("slump.mp4")
     video = tmp_path / "slump.mp4"

@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from review import folders, history, store
-from review.analysis import analyse_landmarks
 from review.cli import main
-from review.video import RecordingId, timing_problem
+from review.judging.analysis import analyse_landmarks
+from review.media.video import RecordingId, timing_problem
+from review.storing import folders, history, store
 from tests import media, synth
 from tests.command import as_process as run_review
 from tests.command import in_process
@@ -176,7 +176,7 @@ def test_the_current_folder_as_output_is_refused_in_one_line(tmp_path, short_vid
 
 @pytest.mark.parametrize("path", [".", "./", "/"])
 def test_a_folder_without_recordings_is_refused_in_one_line(tmp_path, path):
-    """A folder is analysed as the recordings in it (review.batch); with none, one line."""
+    """A folder is analysed as the recordings in it (review.usecases.batch); with none, one line."""
     (tmp_path / "notes.txt").write_text("not a recording")
     line = one_line_error(in_process("analyse", path, "-q", "--no-history", cwd=tmp_path))
     assert "is a folder with no recording in it" in line
@@ -209,7 +209,7 @@ def test_results_of_another_recording_are_not_replaced(tmp_path, saved_analysis,
 
 def test_a_failed_save_says_so_in_one_line_and_leaves_nothing(tmp_path, short_video, monkeypatch):
     """Disk full while saving: the clean-up was right, the message must be too."""
-    import review.analysis
+    import review.judging.analysis
 
     def fake_analyse(path, reference=None, progress=None, **_kw):
         return analyse_landmarks(synth.still(2.0), video_path=str(Path(path).resolve()))
@@ -217,7 +217,7 @@ def test_a_failed_save_says_so_in_one_line_and_leaves_nothing(tmp_path, short_vi
     def disk_full(session, path):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(review.analysis, "analyse_file", fake_analyse)
+    monkeypatch.setattr(review.judging.analysis, "analyse_file", fake_analyse)
     monkeypatch.setattr(store, "write_csv", disk_full)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["analyse", str(short_video), "-o", str(out), "-q"])
@@ -302,7 +302,7 @@ def test_summary_stores_the_absolute_path_and_a_fingerprint(tmp_path, saved_anal
 
 
 def test_the_report_names_the_file_only_never_its_folder(tmp_path):
-    from review.report import render_html
+    from review.presenting.report import render_html
 
     secret = "/home/someone/private/interviews"
     session = analyse_landmarks(synth.still(4.0), video_path=f"{secret}/answer.mp4")
@@ -500,7 +500,7 @@ def test_a_read_only_history_is_refused_before_the_analysis_and_still_listed(
 ):
     import sqlite3
 
-    import review.analysis
+    import review.judging.analysis
 
     db = tmp_path / "h.sqlite3"
     history.record({"video": "a.mp4", "duration_s": 60.0, "eye_contact_pct": 80.0}, None, db)
@@ -513,7 +513,7 @@ def test_a_read_only_history_is_refused_before_the_analysis_and_still_listed(
 
     monkeypatch.setattr(history.sqlite3, "connect", read_only)
     analysed = []
-    monkeypatch.setattr(review.analysis, "analyse_file", lambda *a, **k: analysed.append(a))
+    monkeypatch.setattr(review.judging.analysis, "analyse_file", lambda *a, **k: analysed.append(a))
     result = CliRunner().invoke(main, ["analyse", str(short_video), "--db", str(db), "-q"])
     assert result.exit_code == 2, result.output
     assert "read-only" in result.output and result.output.count("\n") == 1
@@ -537,7 +537,7 @@ def _loaded(pid: int, library: str) -> bool:
         "_multiarray_umath",
         "cv2",
         "libavcodec",
-        # matplotlib loads while the worker processes start (review.workers): they are
+        # matplotlib loads while the worker processes start (review.landmarks.workers): they are
         # starting too, MediaPipe and all
         pytest.param("ft2font", marks=pytest.mark.integration),
     ],
@@ -644,7 +644,8 @@ SIZES = {
 @pytest.mark.integration
 @pytest.mark.parametrize("case", list(SIZES))
 def test_frame_sizes_that_are_not_multiples_of_4_16_32_go_through(tmp_path, case):
-    from review import pipeline, video
+    from review.landmarks import pipeline
+    from review.media import video
 
     size, ext, people = SIZES[case]
     images, times = media.sample_frames("upright.mp4", 3.0)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import review
-from review.analysis import analyse_landmarks
 from review.errors import InputError
-from review.session import FRAME_COLUMNS, MEASURES
+from review.judging.analysis import analyse_landmarks
+from review.judging.session import FRAME_COLUMNS, MEASURES
 from tests import synth
 
 

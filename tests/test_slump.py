@@ -1,7 +1,7 @@
 import numpy as np
 
-from review import slump
-from review.analysis import analyse_landmarks
+from review.detectors import slump
+from review.judging.analysis import analyse_landmarks
 from tests import synth
 
 

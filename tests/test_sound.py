@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from review import video
 from review.cli import main
-from review.microphone import FileMicrophone, LiveMicrophone, MicrophoneError
-from review.record import Camera, record
-from review.soundclock import TOLERANCE_S, Piece, SoundPlacer, split_at
+from review.media import video
+from review.media.microphone import FileMicrophone, LiveMicrophone, MicrophoneError
+from review.media.soundclock import TOLERANCE_S, Piece, SoundPlacer, split_at
+from review.usecases.record import Camera, record
 from tests.media import write_video
 
 RATE = 48000
@@ -349,7 +349,7 @@ def test_a_slow_file_stand_in_still_records_its_sound_to_the_pictures_end(tmp_pa
     # 1 s was missing); read at full speed, the track is read to its end before it stops.
     import time
 
-    from review import microphone
+    from review.media import microphone
 
     put = microphone.FileMicrophone._put
 

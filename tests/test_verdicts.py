@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from review import slump as slump_mod
-from review.analysis import analyse_landmarks
-from review.habits import COLUMNS
-from review.landmarks import PoseLandmark as P
-from review.verdicts import (
+from review.detectors import slump as slump_mod
+from review.judging.analysis import analyse_landmarks
+from review.judging.habits import COLUMNS
+from review.landmarks.holistic import PoseLandmark as P
+from review.presenting.verdicts import (
     EYES,
     MIN_JUDGED_S,
     NOBODY,
@@ -113,9 +113,9 @@ def test_one_touch_is_always_fine_and_more_are_allowed_in_longer_recordings():
 
 
 def test_the_terminal_summary_follows_the_one_not_enough_seen_rule(capsys, tmp_path):
-    from review.analysis import analyse_landmarks
     from review.cli import _print_summary
-    from review.verdicts import enough_seen
+    from review.judging.analysis import analyse_landmarks
+    from review.presenting.verdicts import enough_seen
 
     short = analyse_landmarks(synth.still(2.4)).summary
     long = analyse_landmarks(synth.still(8.0)).summary
@@ -129,7 +129,7 @@ def test_the_terminal_summary_follows_the_one_not_enough_seen_rule(capsys, tmp_p
 
 
 def test_a_clip_too_short_to_judge_shows_no_figure_and_asks_for_a_longer_answer():
-    from review.verdicts import habit_results
+    from review.presenting.verdicts import habit_results
 
     results = habit_results(analyse_landmarks(synth.still(2.4)))
     assert [r.verdict for r in results] == ["unknown"] * len(COLUMNS)
@@ -140,7 +140,7 @@ def test_a_clip_too_short_to_judge_shows_no_figure_and_asks_for_a_longer_answer(
 def test_good_eye_contact_against_a_doubtful_inferred_reference_says_so_on_the_card():
     import dataclasses
 
-    from review.verdicts import CALIBRATION_TIP, habit_results
+    from review.presenting.verdicts import CALIBRATION_TIP, habit_results
 
     session = analyse_landmarks(synth.still(10.0))
     assert session.reference.source == "session"

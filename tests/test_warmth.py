@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from review import analysis, nods, smile, warmth
-from review.landmarks import FacePoint as F
-from review.landmarks import Landmarks
+from review.detectors import nods, smile, warmth
+from review.judging import analysis
+from review.landmarks.holistic import FacePoint as F
+from review.landmarks.holistic import Landmarks
 from tests import synth
 
 FPS = 30.0
@@ -140,6 +141,6 @@ def test_turning_points_find_swings_only(values):
 
 def test_neutral_needs_a_second_of_face():
     lm = synth.still(0.5)
-    from review.faceshape import face_shape
+    from review.detectors.faceshape import face_shape
 
     assert smile.neutral_face(face_shape(lm), lm.time_s) is None

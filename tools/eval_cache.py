@@ -20,8 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from review import analysis, evaluation, pipeline, video  # noqa: E402
-from review.landmarks import Landmarks  # noqa: E402
+from review.judging import analysis  # noqa: E402
+from review.landmarks import pipeline  # noqa: E402
+from review.landmarks.holistic import Landmarks  # noqa: E402
+from review.media import video  # noqa: E402
+from review.usecases import evaluation  # noqa: E402
 
 DEFAULT_LABELS = [
     REPO / "sample_videos" / "labels.json",

@@ -23,7 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from review import audio, delivery, prosody, vad  # noqa: E402
+from review.detectors import delivery, prosody, vad  # noqa: E402
+from review.media import audio  # noqa: E402
 
 #: A detected pause edge this close to the true one counts, seconds.
 EDGE_S = 0.3

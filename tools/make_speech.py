@@ -14,7 +14,7 @@ The truth is exact because it is built, not labelled:
 - syllables: the vowel phonemes espeak speaks (``espeak-ng -x --sep``), so a word it says in
   fewer syllables than the dictionary ("previous" as pre-vious) counts as spoken;
 - syllables a minute: syllables / (end of the last phrase - start of the first), pauses
-  included, as ``review.delivery`` measures it.
+  included, as ``review.detectors.delivery`` measures it.
 
 The noise is pink (1/f power, like a room's hum and air) or babble-like (pink noise shaped by
 a slow random envelope), from a fixed seed. The clips are split into ``tune`` (constants were

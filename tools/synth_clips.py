@@ -62,9 +62,9 @@ clips; eye_contact yes, self_touch no, person yes where the source frames are so
 (a translation does not change where the eyes look).
 
 After writing, every clip is checked with MediaPipe Holistic exactly as ``review`` runs it
-(``review.landmarks.LandmarkExtractor``) against a reference rendering of the same source
+(``review.landmarks.holistic.LandmarkExtractor``) against a reference rendering of the same source
 frames unchanged and encoded the same way: for slumps the relative drop of
-``review.slump.neck_ratio`` and the head / shoulder displacement; for sway and bounce the
+``review.detectors.slump.neck_ratio`` and the head / shoulder displacement; for sway and bounce the
 measured nose displacement against the intended one.
 
 Deterministic: fixed noise seeds, single-threaded encoders, bit-exact muxing.
@@ -467,7 +467,7 @@ class Material:
 
 def read_source(path: Path) -> tuple[list[np.ndarray], list[float]]:
     """Every frame of a clip, upright, with its presentation time (as review reads it)."""
-    from review.video import frames
+    from review.media.video import frames
 
     images, times = [], []
     for frame in frames(path):
@@ -502,7 +502,7 @@ def segment(images: Sequence[np.ndarray], with_face: bool) -> tuple[list, list]:
     import mediapipe as mp
     from make_clips import face_oval_path  # the sibling module (tools/ is on the path)
 
-    from review.landmarks import quiet_native_stderr
+    from review.landmarks.holistic import quiet_native_stderr
 
     h, w = images[0].shape[:2]
     path = face_oval_path()
@@ -1023,7 +1023,7 @@ def clip_notes(spec: ClipSpec, material: Material) -> str:
 
 def holistic(path: Path):
     """Landmarks of every frame of a clip as review computes them, in one uninterrupted pass."""
-    from review.pipeline import read_recording
+    from review.landmarks.pipeline import read_recording
 
     return read_recording(path, sample_hz=None, workers=1, chunk_s=1e9, with_glance=False)[0]
 
@@ -1077,13 +1077,13 @@ def image_shifts(spec: ClipSpec, material: Material, plan: Plan, path: Path) -> 
 def verify(spec: ClipSpec, material: Material, plan: Plan, path: Path) -> dict[str, float]:
     """Measure the change on the clip against the same frames unchanged, encoded alike.
 
-    Points: the Pose nose and shoulder midpoint (what review.slump uses) and the FaceMesh nose
-    tip (which follows the face exactly; MediaPipe smooths and damps the pose landmarks).
+    Points: the Pose nose and shoulder midpoint (what review.detectors.slump uses) and the FaceMesh
+    nose tip (which follows the face exactly; MediaPipe smooths and damps the pose landmarks).
     """
-    from review.geometry import face_found, face_px, pose_px
-    from review.landmarks import FacePoint
-    from review.landmarks import PoseLandmark as P
-    from review.slump import neck_ratio
+    from review.detectors.geometry import face_found, face_px, pose_px
+    from review.detectors.slump import neck_ratio
+    from review.landmarks.holistic import FacePoint
+    from review.landmarks.holistic import PoseLandmark as P
 
     clip = holistic(path)
     with tempfile.TemporaryDirectory() as tmp:
@@ -1176,7 +1176,7 @@ def describe_check(spec: ClipSpec, v: dict[str, float]) -> str:
     found = f"face found on {v['face_found']:.0%} of frames, pose on {v['pose_found']:.0%}"
     if spec.kind == "slump":
         return (
-            f"relative drop of review.slump.neck_ratio while held: intended "
+            f"relative drop of review.detectors.slump.neck_ratio while held: intended "
             f"{v['intended_drop_hold']:.3f}, measured {v['measured_drop_hold']:.3f} (p10 "
             f"{v['measured_drop_hold_p10']:.3f}, p90 {v['measured_drop_hold_p90']:.3f}; upright "
             f"{v['measured_drop_upright']:+.3f}; correlation over the clip {v['ramp_corr']:.3f}); "

