@@ -55,3 +55,36 @@ def test_a_rate_axis_of_two_zeros_ends_at_one():
     habit = {"before": 0.0, "after": 0.0, "unit": "touches/min", "verdict": "same"}
     plots.draw_habit_bars(ax, {**habit, "better_when": "lower", "label": "Touching face"})
     assert ax.get_ylim() == (0.0, 1.0)
+
+
+def _legend_labels(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_the_speaking_lane_is_in_the_legend_only_when_sound_was_measured(tmp_path, monkeypatch):
+    import dataclasses
+
+    from review.detectors import delivery
+
+    silent = analyse_landmarks(synth.still(6.0))
+    no_sound = dataclasses.replace(silent, delivery=delivery.no_sound())
+    heard = dataclasses.replace(
+        silent,
+        delivery=dataclasses.replace(delivery.no_sound(), sound=True),
+    )
+    drawn: list[Figure] = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: drawn.append(fig))
+    for session in (silent, no_sound, heard):
+        plots.timeline(session, tmp_path / "t.png")
+    plots.comparison_figure(silent, no_sound, _comparison(silent, no_sound), tmp_path / "c.png")
+    plots.comparison_figure(no_sound, heard, _comparison(no_sound, heard), tmp_path / "c.png")
+    speaking = ["Speaking" in _legend_labels(fig) for fig in drawn]
+    assert speaking == [False, False, True, False, True]
+    assert ["Long pause" in _legend_labels(fig) for fig in drawn] == speaking
+    assert all("Could not judge" in _legend_labels(fig) for fig in drawn)
+
+
+def _comparison(before, after):
+    from review.judging.compare import compare
+
+    return compare(before, after)

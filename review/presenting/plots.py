@@ -120,7 +120,8 @@ def timeline(session: Session, path: str | os.PathLike[str]) -> None:
     draw_timeline(
         ax, session, title=titled("When each habit showed", os.path.basename(session.video))
     )
-    fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
+    handles = legend_handles(has_sound(session))
+    fig.legend(handles=handles, loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path)
 
@@ -131,13 +132,23 @@ BEFORE_COLOUR = "#B8B8B8"
 AFTER_COLOUR = "#404040"
 
 
-def legend_handles() -> list[Patch]:
-    """Legend entries of the timeline: the habit lanes, "could not judge", "nobody in view"."""
+def has_sound(*sessions: Session) -> bool:
+    """Whether any of the sessions drawn has a measured sound track (a "Speaking" lane)."""
+    return any(s.delivery is not None and s.delivery.sound for s in sessions)
+
+
+def legend_handles(sound: bool = True) -> list[Patch]:
+    """Legend entries of the timeline: the habit lanes, "could not judge", "nobody in view".
+
+    ``sound``: the speaking lane's entries too (left out when no sound was measured, so the
+    legend names nothing the picture does not show).
+    """
     handles = [Patch(color=c, label=label) for _col, label, c in LANES]
-    handles += [
-        Patch(color=SPEECH_COLOUR, label="Speaking"),
-        Patch(color=LONG_PAUSE_COLOUR, label="Long pause"),
-    ]
+    if sound:
+        handles += [
+            Patch(color=SPEECH_COLOUR, label="Speaking"),
+            Patch(color=LONG_PAUSE_COLOUR, label="Long pause"),
+        ]
     return handles + [
         Patch(color=NOT_JUDGED, label="Could not judge"),
         Patch(facecolor=NO_PERSON, alpha=0.35, hatch="///", label="Nobody in view"),
@@ -219,7 +230,8 @@ def comparison_figure(
                 bbox={"facecolor": "white", "edgecolor": "none"},
             )
         ax.set_xlim(0.0, end)  # same time scale for both, so lengths compare at a glance
-    fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=8)
+    handles = legend_handles(has_sound(before, after))
+    fig.legend(handles=handles, loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1)
     fig.savefig(path)
 

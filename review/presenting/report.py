@@ -67,7 +67,7 @@ def timeline_png(session: Session, moments: list[Moment], title: str | None = No
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    from review.presenting.plots import draw_timeline, legend_handles
+    from review.presenting.plots import draw_timeline, has_sound, legend_handles
 
     fig = Figure(figsize=(8, 2.9), dpi=150)
     ax = fig.subplots()
@@ -85,7 +85,7 @@ def timeline_png(session: Session, moments: list[Moment], title: str | None = No
         )
     ax.tick_params(labelsize=9)
     ax.xaxis.label.set_fontsize(9)
-    handles = legend_handles()
+    handles = legend_handles(has_sound(session))
     if moments:
         handles.append(Patch(facecolor="white", edgecolor="black", label="Key moment (number)"))
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8.5)
