@@ -7,7 +7,7 @@ import pytest
 import review
 from review.errors import InputError
 from review.judging.analysis import analyse_landmarks
-from review.judging.session import FRAME_COLUMNS, MEASURES
+from review.judging.session import FRAME_COLUMNS, MEASURES, TABLE_COLUMNS
 from tests import synth
 
 
@@ -41,7 +41,8 @@ def test_frames_csv_has_the_contract_columns_and_every_frame(saved):
         "self_touch",
         "warmth",
     ]
-    assert header == FRAME_COLUMNS and header[8:] == list(MEASURES)
+    assert header == TABLE_COLUMNS and header[8:-1] == list(MEASURES)
+    assert header[-1] == "speaking" and {r[-1] for r in body} == {""}  # no sound measured
     warmth_parts = ["smile_score", "smiling", "expression", "nodding", "blank_s"]
     assert set(warmth_parts) | {"mouth_width_cm", "chin_cm"} <= set(MEASURES)
     assert len(body) == len(session) == 180
@@ -52,6 +53,32 @@ def test_frames_csv_has_the_contract_columns_and_every_frame(saved):
         assert r[2] == "0" and r[3:8] == ["", "", "", "", ""]
         assert [r[header.index(c)] for c in warmth_parts] == [""] * len(warmth_parts)
     assert {r[4] for r in body[100:150]} == {"1"}
+
+
+def test_the_speaking_column_follows_the_stretches_of_speech(tmp_path):
+    import dataclasses
+
+    from review.detectors import delivery
+
+    session = _session()  # 6 s at 30 frames a second
+    heard = dataclasses.replace(
+        delivery.no_sound(),
+        sound=True,
+        speech=(delivery.Span(1.0, 2.5), delivery.Span(4.0, 9.0)),
+    )
+    spoken = dataclasses.replace(session, delivery=heard)
+    t = spoken.time_s
+    expected = (((t >= 1.0) & (t < 2.5)) | (t >= 4.0)).astype(float)
+    np.testing.assert_array_equal(spoken.speaking(), expected)
+    assert [r["speaking"] for r in spoken.rows()] == expected.tolist()
+    with open(spoken.save(tmp_path / "r") / "frames.csv", newline="") as f:
+        column = [r["speaking"] for r in csv.DictReader(f)]
+    assert column == [str(int(v)) for v in expected]
+    # From the sound alone: a frame with nobody in view can still be speech.
+    assert spoken.speaking()[160] == 1.0 and spoken.columns["person"][160] == 0.0
+    # No sound measured: not known, never "silent".
+    assert np.isnan(dataclasses.replace(session, delivery=delivery.no_sound()).speaking()).all()
+    assert np.isnan(session.speaking()).all()
 
 
 def test_summary_json_contract(saved):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypedDict, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from review.detectors.delivery import Delivery
+from review.detectors.delivery import Delivery, speech_mask
 from review.detectors.events import Event, frame_durations, percent_of_known, to_events
 from review.judging import habits
 from review.judging.reference import Reference
@@ -61,6 +61,14 @@ MEASURES = {
     "blank_s": ("seconds", "how long the face has stayed blank by this frame"),
 }
 FRAME_COLUMNS = ["frame", "time_s", "person", *habits.COLUMNS, *MEASURES]
+#: frames.csv's last columns, from the sound rather than the picture. ``speaking`` is
+#: derived from ``delivery.speech`` (summary.json keeps the stretches), so it is written for
+#: the reader of the table and never read back.
+SOUND_COLUMNS = {
+    "speaking": ("0/1", "a stretch of speech covers this frame's time; empty: no sound recorded"),
+}
+#: The per-frame table as written (frames.csv, ``Session.rows``, ``Session.to_pandas``).
+TABLE_COLUMNS = [*FRAME_COLUMNS, *SOUND_COLUMNS]
 #: Columns frames.csv gained after its first layout. A folder written by an older review
 #: lacks them: they read as "not measured" (empty, NaN), never as damage, and the habits
 #: among them get no verdict (``Session.not_measured``). Every column added later goes here.
@@ -80,7 +88,7 @@ LATER_COLUMNS = frozenset(
 )
 #: Columns that hold 0/1 (or empty): written as integers in frames.csv.
 BINARY_COLUMNS = frozenset(
-    {"person", "shoulders_in_view", "hands_away", "smiling", "nodding", *habits.COLUMNS}
+    {"person", "shoulders_in_view", "hands_away", "smiling", "nodding", "speaking", *habits.COLUMNS}
 )
 
 
@@ -288,13 +296,28 @@ class Session:
 
         return details(self.columns, self.time_s)
 
+    def speaking(self) -> NDArray[np.float64]:
+        """(T,) 1.0 where a stretch of speech covers the frame's time, else 0.0.
+
+        NaN (not known) on every frame when no sound was measured.
+        """
+        if self.delivery is None or not self.delivery.sound:
+            return np.full(len(self), np.nan)
+        return speech_mask(self.delivery.speech, self.time_s).astype(float)
+
+    def table(self) -> dict[str, NDArray[np.float64]]:
+        """The per-frame table's columns by name, in TABLE_COLUMNS order (NaN: not judged)."""
+        frame = np.arange(len(self), dtype=float)
+        return {"frame": frame, "time_s": self.time_s, **self.columns, "speaking": self.speaking()}
+
     def rows(self) -> list[dict[str, Any]]:
-        """The per-frame table as a list of dicts (NaN as None), in FRAME_COLUMNS order."""
+        """The per-frame table as a list of dicts (NaN as None), in TABLE_COLUMNS order."""
+        table = self.table()
         out = []
         for i in range(len(self)):
             row: dict[str, Any] = {"frame": i, "time_s": float(self.time_s[i])}
-            for name in FRAME_COLUMNS[2:]:
-                v = float(self.columns[name][i])
+            for name in TABLE_COLUMNS[2:]:
+                v = float(table[name][i])
                 row[name] = None if math.isnan(v) else v
             out.append(row)
         return out
@@ -303,8 +326,8 @@ class Session:
         """The per-frame table as a pandas DataFrame (needs pandas installed)."""
         import pandas as pd
 
-        data = {"frame": np.arange(len(self)), "time_s": self.time_s, **self.columns}
-        return pd.DataFrame(data, columns=FRAME_COLUMNS)
+        data = {**self.table(), "frame": np.arange(len(self))}
+        return pd.DataFrame(data, columns=TABLE_COLUMNS)
 
     def events_of(self, habit: str) -> list[Event]:
         """The events of one habit ("poor_eye_contact", "slumped", ...)."""

@@ -122,13 +122,13 @@ def save(
 
 
 def write_csv(session: Session, path: Path) -> None:
-    """frames.csv: one row per frame in FRAME_COLUMNS order (empty = not judged)."""
-    from review.judging.session import BINARY_COLUMNS, FRAME_COLUMNS
+    """frames.csv: one row per frame in TABLE_COLUMNS order (empty = not judged)."""
+    from review.judging.session import BINARY_COLUMNS, TABLE_COLUMNS
 
     habit_like = BINARY_COLUMNS
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(FRAME_COLUMNS)
+        writer.writerow(TABLE_COLUMNS)
         for row in session.rows():
             writer.writerow([_cell(name, row[name], name in habit_like) for name in row])
 
