@@ -171,22 +171,22 @@ def _with(rate: float, pauses_per_min: float, pitch: float) -> Delivery:
 def test_comparison_rules_say_what_better_is() -> None:
     before, after = _with(320.0, 4, 1.2), _with(240.0, 1, 2.4)
     result = delivery_verdicts.compare_delivery(before, after)
-    assert {k: v["verdict"] for k, v in result.items()} == {
+    assert {k: v.verdict for k, v in result.items()} == {
         "syllables_per_min": "better",
         "long_pauses_per_min": "better",
         "pitch_sd_st": "better",
     }
     back = delivery_verdicts.compare_delivery(after, before)
-    assert {v["verdict"] for v in back.values()} == {"worse"}
+    assert {v.verdict for v in back.values()} == {"worse"}
     # inside the comfortable range, a faster or slower rate is no better
     assert (
         delivery_verdicts.compare_delivery(_with(200.0, 0, 3), _with(250.0, 0, 3))[
             "syllables_per_min"
-        ]["verdict"]
+        ].verdict
         == "same"
     )
     unknown = delivery_verdicts.compare_delivery(delivery.no_sound(), after)
-    assert {v["verdict"] for v in unknown.values()} == {"unknown"}
+    assert {v.verdict for v in unknown.values()} == {"unknown"}
 
 
 def test_the_card_names_the_first_problem() -> None:

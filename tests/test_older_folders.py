@@ -107,11 +107,11 @@ def test_an_older_folder_compares_with_a_new_one_and_its_report_is_remade(tmp_pa
     _make_old(folder)
     old, new = review.load(str(folder)), _session()
     result = compare(old, new)
-    assert result["habits"]["warmth"]["verdict"] == "unknown"
-    assert result["habits"]["warmth"]["reason"] == (
+    assert result.habits["warmth"].verdict == "unknown"
+    assert result.habits["warmth"].reason == (
         "not measured in the before session (made by an older review)"
     )
-    assert result["habits"]["slumped"]["verdict"] == "same"
+    assert result.habits["slumped"].verdict == "same"
     run = CliRunner().invoke(main, ["report", str(folder)])
     assert run.exit_code == 0, run.output
     html = (folder / "report.html").read_text()

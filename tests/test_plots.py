@@ -5,6 +5,7 @@ import warnings
 from matplotlib.figure import Figure
 
 from review.judging.analysis import analyse_landmarks
+from review.judging.compare import HabitComparison
 from review.presenting import plots, timefmt
 from tests import synth
 
@@ -52,8 +53,20 @@ def test_a_file_name_the_font_cannot_draw_is_left_out_of_the_figure_without_warn
 def test_a_rate_axis_of_two_zeros_ends_at_one():
     fig = Figure()
     ax = fig.subplots()
-    habit = {"before": 0.0, "after": 0.0, "unit": "touches/min", "verdict": "same"}
-    plots.draw_habit_bars(ax, {**habit, "better_when": "lower", "label": "Touching face"})
+    habit = HabitComparison(
+        label="Touching face",
+        unit="touches/min",
+        better_when="lower",
+        before=0.0,
+        after=0.0,
+        change=0.0,
+        interval=(0.0, 0.0),
+        min_meaningful=1.0,
+        block_s=2.0,
+        verdict="same",
+        reason="no change",
+    )
+    plots.draw_habit_bars(ax, habit)
     assert ax.get_ylim() == (0.0, 1.0)
 
 

@@ -30,6 +30,9 @@ Clips:
     squashes the visible shoulder contour too: MediaPipe Pose then reads the shoulders as
     sinking with the head and measures only a ~0.10-0.13 drop of the neck ratio instead of
     0.35. The head-layer shift keeps the shoulder contour intact and measures ~0.34.
+    L is measured on review's own landmarks of the source frames (``review.landmarks.holistic``,
+    MediaPipe Holistic in video mode, as the detector gets them), not on a pose model of this
+    script's own.
 ``rocking.mp4`` (12 s)
     Still 0-3 s, sideways rocking 3-9 s: whole frame translated horizontally (warpAffine,
     border replicate) by A*sin(2*pi*0.7*(t-3)), A = 5 % of the width, with a quarter-period
@@ -55,8 +58,9 @@ person "yes", eye_contact "yes", self_touch "no" throughout.
 
 All label times are computed here from the construction (or, for the two copied clips, from
 their decoded presentation times) and written to ``labels.json``; ``SOURCES.md`` records how
-each clip was made and the attribution. After writing, the slump is verified with MediaPipe
-Pose on the generated clip (the drop of (shoulder_mid_y - nose_y) / shoulder_width).
+each clip was made and the attribution. After writing, the slump is verified on review's
+landmarks of the generated clip, every frame (``review.landmarks.pipeline``), with the
+detector's own measure: the drop of ``review.detectors.slump.neck_ratio``.
 
 Usage: ``python tools/make_clips.py [--out sample_videos] [--footage DIR] [--no-verify]``
 
@@ -74,6 +78,7 @@ import argparse
 import json
 import math
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +90,18 @@ import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # review itself, also when it is not installed
+
+# The detector's own landmarks and measures, so that the clips and the detector agree.
+from review.detectors import slump  # noqa: E402
+from review.detectors.geometry import head_point, pose_found, pose_px  # noqa: E402
+from review.landmarks.holistic import (  # noqa: E402
+    LandmarkExtractor,
+    Landmarks,
+    quiet_native_stderr,
+)
+from review.landmarks.holistic import PoseLandmark as P  # noqa: E402
+
 DEFAULT_FOOTAGE = REPO.parent / "shared" / "footage"
 DEFAULT_OUT = REPO / "sample_videos"
 
@@ -228,21 +245,6 @@ def person_clip_labels(duration: float) -> Labels:
 # --------------------------------------------------------------------------- landmarks
 
 
-@dataclass
-class Landmarks:
-    """Per source frame, in pixels: nose y, shoulder-line y, shoulder width; face centre."""
-
-    nose_y: np.ndarray
-    shoulder_y: np.ndarray
-    shoulder_width: np.ndarray
-    face_center: tuple[float, float]
-
-    @property
-    def nose_to_shoulder(self) -> float:
-        """Median upright vertical distance from the nose to the shoulder line."""
-        return float(np.median(self.shoulder_y - self.nose_y))
-
-
 def smooth_pingpong(values: np.ndarray, sigma: float = 1.5) -> np.ndarray:
     """Gaussian smoothing that treats the series as played ping-pong (reflect padding)."""
     radius = int(math.ceil(3 * sigma))
@@ -254,49 +256,52 @@ def smooth_pingpong(values: np.ndarray, sigma: float = 1.5) -> np.ndarray:
 
 
 def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
-    """Run MediaPipe FaceMesh and Pose (video mode) over the real frames in order."""
-    import mediapipe as mp
+    """review's landmarks of the real frames, in order (``review.landmarks.holistic``, Holistic).
 
+    The detector's own extractor in video mode, one frame after the other as the clips play
+    them, so the slump is sized on the pose the detector sees. Times are frame indices at FPS.
+    """
     h, w = frames[0].shape[:2]
-    rows: list[list[float]] = []
-    pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
-    mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1)
-    with pose, mesh:
-        for image in frames:
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-            p = pose.process(rgb).pose_landmarks
-            faces = mesh.process(rgb).multi_face_landmarks
-            if p is None or not faces:
-                raise RuntimeError("MediaPipe lost the person on a source frame")
-            lm = p.landmark
-            face = faces[0].landmark
-            xs = [q.x for q in face]
-            ys = [q.y for q in face]
-            rows.append(
-                [
-                    lm[0].y * h,
-                    (lm[11].y + lm[12].y) / 2 * h,
-                    abs(lm[11].x - lm[12].x) * w,
-                    (min(xs) + max(xs)) / 2 * w,
-                    (min(ys) + max(ys)) / 2 * h,
-                ]
-            )
-    a = np.round(np.array(rows), 2)  # insulate the clips from last-digit noise
-    return Landmarks(
-        nose_y=a[:, 0],
-        shoulder_y=np.minimum(smooth_pingpong(a[:, 1]), h - 1.0),
-        shoulder_width=a[:, 2],
-        face_center=(round(float(np.median(a[:, 3])), 1), round(float(np.median(a[:, 4])), 1)),
-    )
+    with quiet_native_stderr(), LandmarkExtractor() as extractor:
+        rows = [extractor.row_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)) for image in frames]
+    lm = Landmarks.from_flat(np.arange(len(frames)) / FPS, np.array(rows), (w, h))
+    if not pose_found(lm).all():
+        raise RuntimeError("MediaPipe lost the person on a source frame")
+    return lm
+
+
+def nose_y(lm: Landmarks) -> np.ndarray:
+    """Per frame: the Pose nose's y in pixels, to 0.01 px (insulates the clips from noise)."""
+    return np.round(pose_px(lm, P.NOSE)[:, 1], 2)
+
+
+def shoulder_line_y(lm: Landmarks) -> np.ndarray:
+    """Per frame: the y of the shoulder line (mean of both shoulders) in pixels.
+
+    To 0.01 px, smoothed over the ping-pong loop and kept inside the frame.
+    """
+    left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
+    line = np.round((left[:, 1] + right[:, 1]) / 2, 2)
+    return np.minimum(smooth_pingpong(line), lm.frame_size[1] - 1.0)
+
+
+def nose_to_shoulder(lm: Landmarks) -> float:
+    """Median upright vertical distance from the nose to the shoulder line (L), pixels."""
+    return float(np.median(shoulder_line_y(lm) - nose_y(lm)))
 
 
 @dataclass
 class HeadLayer:
-    """What moves in slump.mp4, per source frame, and the background behind it."""
+    """What moves in slump.mp4, per source frame, and the background behind it.
+
+    Also the face's centre (the median centre of the face mesh's box, pixels), from the same
+    FaceMesh pass: the pivot of tilt.mp4.
+    """
 
     alpha: list[np.ndarray]  # soft head mask (float32, 0..1): hair, ears, face, jaw
     hole: list[np.ndarray]  # where the moved head may uncover background (float32, 0..1)
     plate: np.ndarray  # background without the person (float32 BGR)
+    face_center: tuple[float, float]
 
 
 def face_oval_path() -> list[int]:
@@ -356,6 +361,7 @@ def build_head_layer(frames: Sequence[np.ndarray]) -> HeadLayer:
     alpha: list[np.ndarray] = []
     hole: list[np.ndarray] = []
     cuts: list[float] = []
+    centres: list[list[float]] = []
     segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
     mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1)
     with segmenter, mesh:
@@ -368,13 +374,18 @@ def build_head_layer(frames: Sequence[np.ndarray]) -> HeadLayer:
             face = faces[0].landmark
             oval = fill_polygon(np.array([[face[i].x * w, face[i].y * h] for i in path]), h, w)
             cut = face[13].y * h  # inner upper lip: the mouth line
+            xs = [q.x for q in face]
+            ys = [q.y for q in face]
+            centres.append([(min(xs) + max(xs)) / 2 * w, (min(ys) + max(ys)) / 2 * h])
             above = (rows < cut).astype(np.float32)
             persons.append(person)
             alpha.append(soften(np.maximum(oval, person * above), 1.2))
             hole.append(soften(cv2.dilate((person > 0.01) * above, grow), 2.0))
             cuts.append(cut)
     plate = background_plate(frames, persons, top=int(max(cuts)) + 10)
-    return HeadLayer(alpha=alpha, hole=hole, plate=plate)
+    c = np.round(np.array(centres), 2)  # insulate the clips from last-digit noise
+    centre = (round(float(np.median(c[:, 0])), 1), round(float(np.median(c[:, 1])), 1))
+    return HeadLayer(alpha=alpha, hole=hole, plate=plate, face_center=centre)
 
 
 # --------------------------------------------------------------------------- transforms
@@ -465,10 +476,11 @@ def make_upright(sources: Sequence[np.ndarray]) -> Clip:
     )
 
 
-def make_slump(sources: Sequence[np.ndarray], lms: Landmarks, head: HeadLayer) -> Clip:
+def make_slump(sources: Sequence[np.ndarray], lm: Landmarks, head: HeadLayer) -> Clip:
     seconds = 16.0
     n = len(sources)
-    dist = lms.nose_to_shoulder
+    dist = nose_to_shoulder(lm)
+    shoulders = shoulder_line_y(lm)
     depth = SLUMP_FRACTION * dist
 
     def transform(i: int, img: np.ndarray) -> np.ndarray:
@@ -507,8 +519,8 @@ def make_slump(sources: Sequence[np.ndarray], lms: Landmarks, head: HeadLayer) -
             "D_px": round(depth, 1),
             "D_fraction": SLUMP_FRACTION,
             "shoulder_line_y_px_range": [
-                round(float(lms.shoulder_y.min()), 1),
-                round(float(lms.shoulder_y.max()), 1),
+                round(float(shoulders.min()), 1),
+                round(float(shoulders.max()), 1),
             ],
         },
     )
@@ -581,9 +593,9 @@ def make_reposition(sources: Sequence[np.ndarray]) -> Clip:
     )
 
 
-def make_tilt(sources: Sequence[np.ndarray], lms: Landmarks) -> Clip:
+def make_tilt(sources: Sequence[np.ndarray], head: HeadLayer) -> Clip:
     seconds = 10.0
-    center = lms.face_center
+    center = head.face_center
     return Clip(
         name="tilt.mp4",
         seconds=seconds,
@@ -631,80 +643,69 @@ def no_face_labels(times: Sequence[float]) -> Labels:
 # --------------------------------------------------------------------------- verification
 
 
-def pose_series(path: Path) -> np.ndarray:
-    """Per frame: nose y, shoulder-mid y, shoulder width (px), min shoulder visibility.
-
-    NaN where Pose finds nobody. MediaPipe Pose in video mode, as a detector would run it.
-    """
-    import mediapipe as mp
-
-    rows: list[list[float]] = []
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
-        for image in read_frames(path):
-            h, w = image.shape[:2]
-            res = pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).pose_landmarks
-            if res is None:
-                rows.append([math.nan] * 4)
-                continue
-            lm = res.landmark
-            rows.append(
-                [
-                    lm[0].y * h,
-                    (lm[11].y + lm[12].y) / 2 * h,
-                    abs(lm[11].x - lm[12].x) * w,
-                    min(lm[11].visibility, lm[12].visibility),
-                ]
-            )
-    return np.array(rows)
-
-
-def neck_ratio(series: np.ndarray) -> np.ndarray:
-    return (series[:, 1] - series[:, 0]) / series[:, 2]
+def review_landmarks(path: Path) -> Landmarks:
+    """review's landmarks of every frame of a clip, as ``review analyse`` extracts them."""
+    return _synth_clips().holistic(path)
 
 
 def verify_slump(
-    out: Path, clip: Clip, lms: Landmarks, sources: Sequence[np.ndarray]
+    out: Path, clip: Clip, lm: Landmarks, sources: Sequence[np.ndarray]
 ) -> dict[str, float]:
-    """Compare the measured neck-ratio drop on slump.mp4 with the intended one."""
+    """Compare the measured drop of the detector's neck ratio on slump.mp4 with the intended one.
+
+    Both clips, slump.mp4 and the same source frames upright (encoded the same way), go
+    through review's own landmarks and neck ratio (shoulder line to the head point, over the
+    shoulder width). The head layer moves the head point down by d, so the intended drop is d
+    over the upright clip's neck, frame by frame.
+    """
     n_src = len(sources)
-    dist = lms.nose_to_shoulder
+    dist = nose_to_shoulder(lm)
     depth = SLUMP_FRACTION * dist
-    slump = pose_series(out / clip.name)
-    # Upright reference: the same source frame at every index, encoded the same way.
+    slumped = review_landmarks(out / clip.name)
     with tempfile.TemporaryDirectory() as tmp:
         reference = Path(tmp) / "upright_reference.mp4"
         write_clip(reference, (sources[pingpong(i, n_src)] for i in range(clip.n_frames)))
-        upright = pose_series(reference)
+        upright = review_landmarks(reference)
+
+    def shoulder_mid(x: Landmarks) -> np.ndarray:
+        return (pose_px(x, P.LEFT_SHOULDER) + pose_px(x, P.RIGHT_SHOULDER)) / 2
+
+    def shoulder_visibility(x: Landmarks) -> np.ndarray:
+        return np.minimum(x.pose[:, P.LEFT_SHOULDER, 3], x.pose[:, P.RIGHT_SHOULDER, 3])
 
     t = np.arange(clip.n_frames) / FPS
     d = np.array([slump_profile(x, depth) for x in t])
-    src = np.array([pingpong(i, n_src) for i in range(clip.n_frames)])
-    intended = d / (lms.shoulder_y[src] - lms.nose_y[src])
-    measured = 1.0 - neck_ratio(slump) / neck_ratio(upright)
+    intended = d / (shoulder_mid(upright)[:, 1] - head_point(upright)[:, 1])
+    measured = slump.slump_score(slump.neck_ratio(slumped), slump.neck_ratio(upright))
     hold = (t >= 8.0) & (t < 12.0)
     still = (t < 4.0) | (t >= 13.0)
-    detected = ~np.isnan(slump[:, 0])
+    judged = ~np.isnan(measured) & ~np.isnan(intended)
+    widths = slump.shoulder_width(slumped) / slump.shoulder_width(upright)
     result = {
         "intended_f_hold": float(d[hold].mean() / dist),
-        "intended_drop_hold_mean": float(intended[hold].mean()),
+        "intended_drop_hold_mean": float(np.nanmean(intended[hold])),
         "measured_drop_hold_mean": float(np.nanmean(measured[hold])),
         "measured_drop_hold_p10": float(np.nanpercentile(measured[hold], 10)),
         "measured_drop_hold_p90": float(np.nanpercentile(measured[hold], 90)),
         "measured_drop_upright_mean": float(np.nanmean(measured[still])),
-        "ramp_corr": float(np.corrcoef(intended[detected], measured[detected])[0, 1]),
-        "pose_detected_fraction": float(detected.mean()),
-        "min_shoulder_visibility_hold": float(np.nanmin(slump[hold, 3])),
-        "shoulder_mid_y_shift_hold_px": float(np.nanmean(slump[hold, 1] - upright[hold, 1])),
-        "shoulder_width_change_hold": float(np.nanmean(slump[hold, 2] / upright[hold, 2]) - 1.0),
+        "ramp_corr": float(np.corrcoef(intended[judged], measured[judged])[0, 1]),
+        "pose_detected_fraction": float(pose_found(slumped).mean()),
+        "judged_fraction": float(judged.mean()),
+        "min_shoulder_visibility_hold": float(np.nanmin(shoulder_visibility(slumped)[hold])),
+        "shoulder_mid_y_shift_hold_px": float(
+            np.nanmean(shoulder_mid(slumped)[hold, 1] - shoulder_mid(upright)[hold, 1])
+        ),
+        "shoulder_width_change_hold": float(np.nanmean(widths[hold]) - 1.0),
     }
     return result
 
 
 def print_verification(v: dict[str, float]) -> None:
-    print("slump.mp4 check (MediaPipe Pose, video mode, vs the same frames upright):")
+    print("slump.mp4 check (review's landmarks, every frame, vs the same frames upright):")
     print(f"  intended f at hold (d / median nose-to-shoulder): {v['intended_f_hold']:.3f}")
     print(
-        f"  neck ratio (shoulder_mid_y - nose_y) / shoulder_width, relative drop at hold: "
+        f"  slump.neck_ratio (shoulder line - head point) / shoulder width, relative "
+        f"drop at hold: "
         f"intended {v['intended_drop_hold_mean']:.3f}, measured "
         f"{v['measured_drop_hold_mean']:.3f} (p10 {v['measured_drop_hold_p10']:.3f}, "
         f"p90 {v['measured_drop_hold_p90']:.3f})"
@@ -712,7 +713,8 @@ def print_verification(v: dict[str, float]) -> None:
     print(f"  measured drop while upright (should be ~0): {v['measured_drop_upright_mean']:.3f}")
     print(f"  correlation intended vs measured over the clip: {v['ramp_corr']:.3f}")
     print(
-        f"  pose detected on {v['pose_detected_fraction']:.1%} of frames; min shoulder "
+        f"  pose detected on {v['pose_detected_fraction']:.1%} of frames, neck ratio judged on "
+        f"{v['judged_fraction']:.1%}; min shoulder "
         f"visibility at hold {v['min_shoulder_visibility_hold']:.2f}; shoulder line moved "
         f"{v['shoulder_mid_y_shift_hold_px']:+.1f} px, width {v['shoulder_width_change_hold']:+.1%}"
     )
@@ -785,11 +787,13 @@ def write_sources(
         lines += [
             "## Slump check",
             "",
-            "MediaPipe Pose (video mode) on `slump.mp4` vs the same source frames upright;",
-            "relative drop of (shoulder_mid_y - nose_y) / shoulder_width while the slump is held:",
-            f"intended {verification['intended_drop_hold_mean']:.3f}, measured "
-            f"{verification['measured_drop_hold_mean']:.3f}; pose found on "
-            f"{verification['pose_detected_fraction']:.0%} of frames.",
+            "review's own landmarks (every frame, as `review analyse` extracts them) on",
+            "`slump.mp4` vs the same source frames upright; relative drop of the detector's neck",
+            "ratio (`slump.neck_ratio`: shoulder line to the head point, over the shoulder",
+            f"width) while the slump is held: intended "
+            f"{verification['intended_drop_hold_mean']:.3f}, measured "
+            f"{verification['measured_drop_hold_mean']:.3f}; judged on "
+            f"{verification['judged_fraction']:.0%} of frames.",
             "",
         ]
     original = (footage / "SOURCES.md").read_text().strip()
@@ -878,15 +882,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
     sources = read_frames(footage / "single_face.mp4")
-    lms = measure_landmarks(sources)
+    lm = measure_landmarks(sources)
     head = build_head_layer(sources)
     clips = [
         make_upright(sources),
-        make_slump(sources, lms, head),
+        make_slump(sources, lm, head),
         make_oscillation("rocking.mp4", sources, vertical=False),
         make_oscillation("bouncing.mp4", sources, vertical=True),
         make_reposition(sources),
-        make_tilt(sources, lms),
+        make_tilt(sources, head),
     ]
     entries = []
     for clip in clips:
@@ -910,7 +914,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     verification = None
     if not args.no_verify:
-        verification = verify_slump(out, clips[1], lms, sources)
+        verification = verify_slump(out, clips[1], lm, sources)
         print_verification(verification)
     write_labels(out, entries)
     write_sources(out, clips, footage, verification)

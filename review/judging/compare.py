@@ -1,6 +1,7 @@
 """Before and after: whether each habit changed between two practice sessions, beyond chance.
 
-Pure functions: two Sessions in, a JSON-ready comparison out. No files, no video.
+Pure functions: two Sessions in, a ``Comparison`` out (frozen dataclasses; ``to_dict()`` is
+comparison.json). No files, no video.
 
 How "better", "worse" and "same" are decided, per habit:
 
@@ -22,16 +23,17 @@ How "better", "worse" and "same" are decided, per habit:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from review.detectors.events import frame_durations, runs
 from review.judging.habits import HABITS
-from review.judging.session import Session
-from review.presenting.delivery_verdicts import compare_delivery
+from review.judging.session import Session, Summary
+from review.presenting.delivery_verdicts import DeliveryComparison, compare_delivery
 
 #: Windows are never shorter than this, seconds (habit events are at least ~1 s long).
 MIN_BLOCK_S = 2.0
@@ -250,14 +252,38 @@ def verdict(
     )
 
 
+@overload
+def _round(value: float, kind: str) -> float: ...
+@overload
+def _round(value: None, kind: str) -> None: ...
 def _round(value: float | None, kind: str) -> float | None:
+    """A figure rounded as shown: 0.1 for percentages, 0.01 for rates (None stays None)."""
     if value is None:
         return None
     return round(value, 1 if kind == "percent" else 2) + 0.0  # + 0.0: no "-0.0"
 
 
-class HabitComparison(TypedDict):
-    """One habit compared (``compare_habit``), as in comparison.json's ``habits``."""
+@dataclass(frozen=True)
+class HabitComparison:
+    """One habit compared (``compare_habit``): an entry of comparison.json's ``habits``.
+
+    Figures are rounded as shown (0.1 for percentages, 0.01 for rates); the fields are in
+    the order comparison.json lists them.
+
+    Attributes:
+        label: Plain-language name of the habit.
+        unit: Unit of the figures ("%" or "per min").
+        better_when: "higher" or "lower".
+        before: The earlier session's figure; None if not judged there.
+        after: The later session's figure; None if not judged there.
+        change: after - before; None unless both were judged.
+        interval: (low, high) of the change at CONFIDENCE; None unless both were judged.
+        min_meaningful: Smallest change that counts (``HabitRule.min_meaningful``).
+        block_s: Window length of the bootstrap, seconds.
+        verdict: "better", "worse", "same" or "unknown".
+        reason: Why, in plain words.
+
+    """
 
     label: str
     unit: str
@@ -265,11 +291,127 @@ class HabitComparison(TypedDict):
     before: float | None
     after: float | None
     change: float | None
-    interval: list[float | None] | None
+    interval: tuple[float, float] | None
     min_meaningful: float
     block_s: float
     verdict: str
     reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """As in comparison.json (the interval a list)."""
+        out = asdict(self)
+        out["interval"] = None if self.interval is None else list(self.interval)
+        return out
+
+
+@dataclass(frozen=True)
+class ReferenceComparison:
+    """Which yardstick each session was judged by: comparison.json's ``reference``.
+
+    Attributes:
+        same: Both sessions were judged against the same reference.
+        before: The earlier session's reference, in words (``reference_text``).
+        after: The later session's, likewise.
+
+    """
+
+    same: bool
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the verdicts were reached: comparison.json's ``method``.
+
+    Attributes:
+        name: The statistical method, in words.
+        resamples: Bootstrap resamples per habit.
+        confidence: Confidence level of the intervals.
+        seed: Seed of the bootstrap.
+        rule: The rule that turns an interval into a verdict, in words.
+
+    """
+
+    name: str
+    resamples: int
+    confidence: float
+    seed: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class ComparedInput:
+    """What was given for one side of a comparison: an entry of comparison.json's ``inputs``.
+
+    Attributes:
+        given: The path as given (a video or an analysis folder).
+        results: The analysis folder the session was read from or saved to.
+        analysed_now: A video was analysed (and saved) for it just now.
+        rejudged_with_calibration: A saved analysis was re-judged against a calibration clip.
+
+    """
+
+    given: str
+    results: str
+    analysed_now: bool
+    rejudged_with_calibration: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two sessions compared (``compare``); ``to_dict()`` is comparison.json.
+
+    Attributes:
+        before: The earlier session's summary (as in its summary.json).
+        after: The later session's summary.
+        habits: Habit column -> its comparison, in ``HABIT_RULES`` order.
+        delivery: Delivery figure -> its comparison (``delivery_verdicts``): single figures
+            from the sound, no interval.
+        reference: Which reference each session was judged by, and whether it is the same.
+        method: How the verdicts were reached.
+        notes: Sentences about the comparison as a whole (different references, short
+            sessions).
+        inputs: "before" and "after" -> what was given for them, when known (set by
+            ``review.usecases.to_folder.compare_to_folder``); None: not in comparison.json.
+
+    """
+
+    before: Summary
+    after: Summary
+    habits: Mapping[str, HabitComparison]
+    delivery: Mapping[str, DeliveryComparison]
+    reference: ReferenceComparison
+    method: Method
+    notes: tuple[str, ...] = ()
+    inputs: Mapping[str, ComparedInput] | None = None
+
+    @property
+    def improved(self) -> list[str]:
+        """Habit columns whose verdict is "better", in display order."""
+        return [n for n, h in self.habits.items() if h.verdict == "better"]
+
+    @property
+    def worse(self) -> list[str]:
+        """Habit columns whose verdict is "worse", in display order."""
+        return [n for n, h in self.habits.items() if h.verdict == "worse"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict written to comparison.json, keys in its order."""
+        out: dict[str, Any] = {
+            "before": self.before,
+            "after": self.after,
+            "habits": {name: h.to_dict() for name, h in self.habits.items()},
+            "improved": self.improved,
+            "worse": self.worse,
+            "delivery": {key: d.to_dict() for key, d in self.delivery.items()},
+            "reference": asdict(self.reference),
+            "method": asdict(self.method),
+            "notes": list(self.notes),
+        }
+        if self.inputs is not None:
+            out["inputs"] = {side: asdict(given) for side, given in self.inputs.items()}
+        return out
 
 
 def compare_habit(
@@ -282,9 +424,7 @@ def compare_habit(
     """Compare one habit between two sessions (see the module docstring).
 
     Returns:
-        JSON-ready dict: ``label``, ``unit``, ``better_when``, ``before``, ``after`` (the
-        figures), ``change``, ``interval`` (of the change, at CONFIDENCE),
-        ``min_meaningful``, ``block_s``, ``verdict``, ``reason``.
+        The figures, the change, its interval, the verdict and its reason.
 
     """
     terms_b = frame_terms(before.columns[rule.column], before.time_s, rule.kind)
@@ -314,21 +454,21 @@ def compare_habit(
             reason = f"not measured in the {unmeasured[0]} session (made by an older review)"
         elif unmeasured:
             reason = "not measured in both sessions (made by an older review)"
-    return {
-        "label": rule.label,
-        "unit": rule.unit,
-        "better_when": "higher" if rule.higher_is_better else "lower",
-        "before": _round(fig_b, rule.kind),
-        "after": _round(fig_a, rule.kind),
-        "change": _round(change, rule.kind),
-        "interval": None
+    return HabitComparison(
+        label=rule.label,
+        unit=rule.unit,
+        better_when="higher" if rule.higher_is_better else "lower",
+        before=_round(fig_b, rule.kind),
+        after=_round(fig_a, rule.kind),
+        change=_round(change, rule.kind),
+        interval=None
         if change is None
-        else [_round(interval[0], rule.kind), _round(interval[1], rule.kind)],
-        "min_meaningful": rule.min_meaningful,
-        "block_s": round(block, 2),
-        "verdict": decided,
-        "reason": reason,
-    }
+        else (_round(interval[0], rule.kind), _round(interval[1], rule.kind)),
+        min_meaningful=rule.min_meaningful,
+        block_s=round(block, 2),
+        verdict=decided,
+        reason=reason,
+    )
 
 
 def reference_text(ref: dict[str, Any]) -> str:
@@ -340,7 +480,7 @@ def reference_text(ref: dict[str, Any]) -> str:
 
 def compare(
     before: Session, after: Session, seed: int = 0, resamples: int = RESAMPLES
-) -> dict[str, Any]:
+) -> Comparison:
     """Compare two sessions habit by habit.
 
     Args:
@@ -350,18 +490,18 @@ def compare(
         resamples: Bootstrap resamples per habit.
 
     Returns:
-        JSON-ready dict with ``before`` and ``after`` (their summaries), ``habits`` (per
-        habit: figures, change, interval, verdict; see ``compare_habit``), ``improved`` and
-        ``worse`` (habit names), ``delivery`` (speaking rate, long pauses and pitch variation
-        before and after, see ``review.presenting.delivery_verdicts``), ``reference`` (which
-        yardstick each session was judged by and whether it is the same) and ``method``.
+        Both summaries, each habit compared (figures, change, interval, verdict; see
+        ``compare_habit``), the delivery figures before and after (speaking rate, long
+        pauses, pitch variation; see ``review.presenting.delivery_verdicts``), which yardstick each
+        session was judged by, the method and notes. ``Comparison.to_dict()`` is
+        comparison.json.
 
     Example:
         >>> import review
         >>> from review.judging.compare import compare
         >>> before, after = review.load("mon_review"), review.load("fri_review")  # doctest: +SKIP
         >>> result = compare(before, after)  # doctest: +SKIP
-        >>> result["habits"]["slumped"]["verdict"]  # doctest: +SKIP
+        >>> result.habits["slumped"].verdict  # doctest: +SKIP
         'better'
 
     """
@@ -394,27 +534,20 @@ def compare(
             f"{which} shorter than {SHORT_SESSION_S:.0f} s: a change between such short "
             "sessions is chance more often than the intervals suggest."
         )
-    return {
-        "before": before.summary,
-        "after": after.summary,
-        "habits": habits,
-        "improved": [n for n, h in habits.items() if h["verdict"] == "better"],
-        "worse": [n for n, h in habits.items() if h["verdict"] == "worse"],
-        # Delivery (review.presenting.delivery_verdicts): single figures from the sound, no
-        # interval.
-        "delivery": compare_delivery(before.delivery, after.delivery),
-        "reference": {
-            "same": same_ref,
-            "before": reference_text(ref_b),
-            "after": reference_text(ref_a),
-        },
-        "method": {
-            "name": "block bootstrap over time windows of the per-frame habit states",
-            "resamples": resamples,
-            "confidence": CONFIDENCE,
-            "seed": seed,
-            "rule": "better/worse only if the interval of the change excludes 0 and the "
+    return Comparison(
+        before=before.summary,
+        after=after.summary,
+        habits=habits,
+        # Delivery (presenting.delivery_verdicts): single figures from the sound, no interval.
+        delivery=compare_delivery(before.delivery, after.delivery),
+        reference=ReferenceComparison(same_ref, reference_text(ref_b), reference_text(ref_a)),
+        method=Method(
+            name="block bootstrap over time windows of the per-frame habit states",
+            resamples=resamples,
+            confidence=CONFIDENCE,
+            seed=seed,
+            rule="better/worse only if the interval of the change excludes 0 and the "
             "change is at least min_meaningful; unknown frames are left out",
-        },
-        "notes": notes,
-    }
+        ),
+        notes=tuple(notes),
+    )

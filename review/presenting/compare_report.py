@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from review.judging.compare import HABIT_RULES
+from review.judging.compare import HABIT_RULES, Comparison, HabitComparison
 from review.judging.habits import BY_COLUMN
 from review.judging.session import Session
+from review.presenting.delivery_verdicts import DeliveryComparison
 from review.presenting.timefmt import mmss
 from review.storing import folders
 
@@ -104,48 +105,48 @@ def _figure_text(value: float | None, unit: str) -> str:
     return f"{value:.0f}%" if unit == "%" else f"{value:.1f} per min"
 
 
-def _change_text(habit: dict[str, Any]) -> str:
-    change = habit["change"]
+def _change_text(habit: HabitComparison) -> str:
+    change = habit.change
     if change is None:
         return "no comparison"
     if change == 0:
         return "no change"
-    if habit["unit"] == "%":
+    if habit.unit == "%":
         return f"{change:+.0f} points"
     return f"{change:+.1f} per min"
 
 
-def headline(name: str, habit: dict[str, Any]) -> str:
+def headline(name: str, habit: HabitComparison) -> str:
     """One line about one habit, e.g. "Slumped: 44% -> 0% of the time (-44 points)"."""
-    before = _figure_text(habit["before"], habit["unit"])
-    after = _figure_text(habit["after"], habit["unit"])
-    of_time = " of the time" if habit["unit"] == "%" else ""
-    return f"{habit['label']}: {before} \u2192 {after}{of_time} ({_change_text(habit)})"
+    before = _figure_text(habit.before, habit.unit)
+    after = _figure_text(habit.after, habit.unit)
+    of_time = " of the time" if habit.unit == "%" else ""
+    return f"{habit.label}: {before} \u2192 {after}{of_time} ({_change_text(habit)})"
 
 
-def _delivery_row(d: dict[str, Any]) -> dict[str, Any]:
+def _delivery_row(d: DeliveryComparison) -> dict[str, Any]:
     """A delivery figure (delivery_verdicts.compare_delivery) as a row of the table."""
 
     def text(value: float | None) -> str:
-        return "not judged" if value is None else f"{value:.1f} {d['unit']}"
+        return "not judged" if value is None else f"{value:.1f} {d.unit}"
 
-    change = "no comparison" if d["change"] is None else f"{d['change']:+.1f} {d['unit']}"
+    change = "no comparison" if d.change is None else f"{d.change:+.1f} {d.unit}"
     return {
-        "name": d["label"],
-        "label": f"Delivery: {d['label']}",
-        "before": text(d["before"]),
-        "after": text(d["after"]),
+        "name": d.label,
+        "label": f"Delivery: {d.label}",
+        "before": text(d.before),
+        "after": text(d.after),
         "change": change,
         "interval": "-",
-        "better_when": d["better_when"],
-        "verdict": d["verdict"],
-        "reason": d["reason"],
-        "headline": f"{d['label'].capitalize()}: {text(d['before'])} \u2192 {text(d['after'])}",
+        "better_when": d.better_when,
+        "verdict": d.verdict,
+        "reason": d.reason,
+        "headline": f"{d.label.capitalize()}: {text(d.before)} \u2192 {text(d.after)}",
     }
 
 
 def render_html(
-    comparison: dict[str, Any],
+    comparison: Comparison,
     figure_png: bytes,
     stills: list[KeyFrame] | None = None,
     stills_problems: list[str] | None = None,
@@ -162,25 +163,22 @@ def render_html(
     from review.presenting.report import data_uri, template_environment
 
     env = template_environment()
-    habits = comparison["habits"]
     rows = [
         {
             "name": name,
-            "label": h["label"],
-            "before": _figure_text(h["before"], h["unit"]),
-            "after": _figure_text(h["after"], h["unit"]),
+            "label": h.label,
+            "before": _figure_text(h.before, h.unit),
+            "after": _figure_text(h.after, h.unit),
             "change": _change_text(h),
-            "interval": "-"
-            if h["interval"] is None
-            else f"{h['interval'][0]:+g} to {h['interval'][1]:+g}",
-            "better_when": h["better_when"],
-            "verdict": h["verdict"],
-            "reason": h["reason"],
+            "interval": "-" if h.interval is None else f"{h.interval[0]:+g} to {h.interval[1]:+g}",
+            "better_when": h.better_when,
+            "verdict": h.verdict,
+            "reason": h.reason,
             "headline": headline(name, h),
         }
-        for name, h in habits.items()
+        for name, h in comparison.habits.items()
     ]
-    rows += [_delivery_row(d) for d in comparison.get("delivery", {}).values()]
+    rows += [_delivery_row(d) for d in comparison.delivery.values()]
     by_habit = []
     for name, rule in HABIT_RULES.items():
         pair = {
@@ -193,20 +191,21 @@ def render_html(
         }
         if pair["before"] or pair["after"]:
             by_habit.append({"label": rule.label, **pair})
+    before, after = comparison.before, comparison.after
     return env.get_template(TEMPLATE).render(
-        before=comparison["before"],
-        after=comparison["after"],
-        before_name=os.path.basename(comparison["before"]["video"]),
-        after_name=os.path.basename(comparison["after"]["video"]),
-        before_length=mmss(comparison["before"]["duration_s"]),
-        after_length=mmss(comparison["after"]["duration_s"]),
+        before=before,
+        after=after,
+        before_name=os.path.basename(before["video"]),
+        after_name=os.path.basename(after["video"]),
+        before_length=mmss(before["duration_s"]),
+        after_length=mmss(after["duration_s"]),
         improved=[r for r in rows if r["verdict"] == "better"],
         worse=[r for r in rows if r["verdict"] == "worse"],
         unchanged=[r for r in rows if r["verdict"] in ("same", "unknown")],
         rows=rows,
-        reference=comparison["reference"],
-        notes=comparison.get("notes", []),
-        method=comparison["method"],
+        reference=comparison.reference,
+        notes=comparison.notes,
+        method=comparison.method,
         figure_uri=data_uri(figure_png, "image/png"),
         stills=by_habit,
         stills_problems=stills_problems or [],
@@ -226,7 +225,7 @@ def write_comparison(
     out_dir: str | os.PathLike[str],
     before: Session,
     after: Session,
-    comparison: dict[str, Any],
+    comparison: Comparison,
     stills: list[KeyFrame] | None = None,
     stills_problems: list[str] | None = None,
     protect: tuple[str | os.PathLike[str], ...] = (),
@@ -256,7 +255,7 @@ def write_comparison(
         (tmp / "comparison.html").write_text(html, encoding="utf-8")
         # Last: it marks a finished comparison (one that a later comparison may replace).
         (tmp / "comparison.json").write_text(
-            json.dumps(comparison, indent=2, default=_json_default) + "\n"
+            json.dumps(comparison.to_dict(), indent=2, default=_json_default) + "\n"
         )
 
     return folders.write_folder(out_dir, write, COMPARISON, protect)
@@ -270,28 +269,28 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def format_terminal(comparison: dict[str, Any], out_dir: Path) -> str:
+def format_terminal(comparison: Comparison, out_dir: Path) -> str:
     """A short plain-text summary of a comparison for the terminal."""
-    b, a = comparison["before"], comparison["after"]
+    b, a = comparison.before, comparison.after
     lines = [
         f"Before: {b['video']} ({mmss(b['duration_s'])})   "
         f"After: {a['video']} ({mmss(a['duration_s'])})"
     ]
-    ref = comparison["reference"]
-    if ref["same"]:
-        lines.append(f"Both judged against {ref['before']}.")
-    for h in comparison["habits"].values():
-        verdict = "not judged" if h["verdict"] == "unknown" else h["verdict"]
+    ref = comparison.reference
+    if ref.same:
+        lines.append(f"Both judged against {ref.before}.")
+    for h in comparison.habits.values():
+        verdict = "not judged" if h.verdict == "unknown" else h.verdict
         lines.append(
-            f"  {h['label']:<14} {_figure_text(h['before'], h['unit']):>13} -> "
-            f"{_figure_text(h['after'], h['unit']):<13} {_change_text(h):>14}   {verdict}"
+            f"  {h.label:<14} {_figure_text(h.before, h.unit):>13} -> "
+            f"{_figure_text(h.after, h.unit):<13} {_change_text(h):>14}   {verdict}"
         )
-    for d in comparison.get("delivery", {}).values():  # from the sound (review.detectors.delivery)
-        verdict = "not judged" if d["verdict"] == "unknown" else d["verdict"]
-        before = "-" if d["before"] is None else f"{d['before']:.1f}"
-        after = "-" if d["after"] is None else f"{d['after']:.1f}"
-        lines.append(f"  {d['label']:<16} {before:>7} -> {after:<7} {d['unit']:<14} {verdict}")
-    for note in comparison.get("notes", []):
+    for d in comparison.delivery.values():  # from the sound (review.detectors.delivery)
+        verdict = "not judged" if d.verdict == "unknown" else d.verdict
+        before = "-" if d.before is None else f"{d.before:.1f}"
+        after = "-" if d.after is None else f"{d.after:.1f}"
+        lines.append(f"  {d.label:<16} {before:>7} -> {after:<7} {d.unit:<14} {verdict}")
+    for note in comparison.notes:
         lines.append(f"  note: {note}")
     lines.append(f"Results in {out_dir}/ (comparison.html, comparison.png, comparison.json)")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Delivery in words: the report's card, the terminal's lines and the before/after rule.
 
 Pure: a ``review.detectors.delivery.Delivery`` (or summary.json's ``delivery`` block) in, words and
-JSON-ready dicts out.
+frozen dataclasses out.
 
 What counts as good (constants of ``review.detectors.delivery``, from the literature, not tuned):
 a speaking rate within ``COMFORTABLE_SPM``, at most ``LONG_PAUSES_OK_PER_MIN`` long pauses a
@@ -16,7 +16,7 @@ per-frame states, so there is no bootstrap interval: a change under its minimum 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from review.detectors import delivery as speech
@@ -198,29 +198,53 @@ def _distance(rate: float) -> float:
     return max(low - rate, 0.0, rate - high)
 
 
-def compare_delivery(before: Delivery | None, after: Delivery | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DeliveryComparison:
+    """One delivery figure compared: an entry of comparison.json's ``delivery``.
+
+    Fields are in the order comparison.json lists them.
+
+    Attributes:
+        label: Plain-language name ("Speaking rate").
+        unit: Unit of the figures ("syllables/min").
+        better_when: "lower", "higher" or "nearer LOW-HIGH" (the comfortable range).
+        before: The earlier session's figure, rounded to 0.01; None if not judged.
+        after: The later session's, likewise.
+        change: after - before, rounded to 0.01; None unless both were judged.
+        min_meaningful: Smallest change that counts, in ``unit``.
+        verdict: "better", "worse", "same" or "unknown".
+        reason: Why, in plain words.
+
+    """
+
+    label: str
+    unit: str
+    better_when: str
+    before: float | None
+    after: float | None
+    change: float | None
+    min_meaningful: float
+    verdict: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """As in comparison.json."""
+        return asdict(self)
+
+
+def compare_delivery(
+    before: Delivery | None, after: Delivery | None
+) -> dict[str, DeliveryComparison]:
     """Each delivery figure before and after, with its verdict (see the module docstring).
 
     Returns:
-        JSON-ready ``{key: {label, unit, better_when, before, after, change, verdict,
-        reason}}``; verdict "better", "worse", "same" or "unknown".
+        Figure key (as in summary.json's ``delivery``) -> its comparison, in ``RULES`` order.
 
     """
-    out: dict[str, Any] = {}
+    out: dict[str, DeliveryComparison] = {}
     for key, label, unit, better_when, least in RULES:
         b = _figure(before, key)
         a = _figure(after, key)
-        entry: dict[str, Any] = {
-            "label": label,
-            "unit": unit,
-            "better_when": better_when
-            if better_when != "nearer"
-            else "nearer {:.0f}-{:.0f}".format(*speech.COMFORTABLE_SPM),
-            "before": None if b is None else round(b, 2),
-            "after": None if a is None else round(a, 2),
-            "change": None if a is None or b is None else round(a - b, 2),
-            "min_meaningful": least,
-        }
         if a is None or b is None:
             verdict, reason = "unknown", "not judged in both sessions (no sound or too little)"
         else:
@@ -235,8 +259,19 @@ def compare_delivery(before: Delivery | None, after: Delivery | None) -> dict[st
                 verdict = "better" if gain > 0 else "worse"
                 reason = f"{abs(gain):.1f} {unit} {'nearer' if gain > 0 else 'further from'} "
                 reason += "the comfortable range" if better_when == "nearer" else "the goal"
-        entry["verdict"], entry["reason"] = verdict, reason
-        out[key] = entry
+        out[key] = DeliveryComparison(
+            label=label,
+            unit=unit,
+            better_when=better_when
+            if better_when != "nearer"
+            else "nearer {:.0f}-{:.0f}".format(*speech.COMFORTABLE_SPM),
+            before=None if b is None else round(b, 2),
+            after=None if a is None else round(a, 2),
+            change=None if a is None or b is None else round(a - b, 2),
+            min_meaningful=least,
+            verdict=verdict,
+            reason=reason,
+        )
     return out
 
 

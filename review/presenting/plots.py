@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -21,11 +21,9 @@ from review.presenting.delivery_verdicts import COLOUR
 from review.presenting.timefmt import mmss
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from matplotlib.axes import Axes
 
-    from review.judging.compare import HabitComparison
+    from review.judging.compare import Comparison, HabitComparison
     from review.judging.session import Session
     from review.storing.history import Entry
 
@@ -156,11 +154,11 @@ def legend_handles(sound: bool = True) -> list[Patch]:
 
 
 def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
-    """Draw one habit's before/after bars (a ``comparison["habits"]`` entry) on ``ax``."""
-    values = [habit["before"], habit["after"]]
+    """Draw one habit's before/after bars (an entry of ``Comparison.habits``) on ``ax``."""
+    values = [habit.before, habit.after]
     heights = [0.0 if v is None else float(v) for v in values]
     bars = ax.bar([0, 1], heights, color=[BEFORE_COLOUR, AFTER_COLOUR], width=0.6)
-    percent = habit["unit"] == "%"
+    percent = habit.unit == "%"
     top = 100.0 if percent else max(1.0, *heights) * 1.25
     for bar, value in zip(bars, values):
         text = "not judged" if value is None else f"{value:.0f}%" if percent else f"{value:.1f}"
@@ -178,9 +176,9 @@ def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
     ax.set_xticklabels(["Before", "After"])
     ax.set_ylabel("% of judged time" if percent else "touches per minute", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
-    verdict = habit["verdict"]
-    arrow = "higher is better" if habit["better_when"] == "higher" else "lower is better"
-    ax.set_title(f"{habit['label']}\n({arrow})", fontsize=10)
+    verdict = habit.verdict
+    arrow = "higher is better" if habit.better_when == "higher" else "lower is better"
+    ax.set_title(f"{habit.label}\n({arrow})", fontsize=10)
     ax.text(
         0.5,
         -0.28,
@@ -196,7 +194,7 @@ def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
 
 
 def comparison_figure(
-    before: Session, after: Session, comparison: Mapping[str, Any], path: str | os.PathLike[str]
+    before: Session, after: Session, comparison: Comparison, path: str | os.PathLike[str]
 ) -> None:
     """Write one figure: before/after bars per habit above the two timelines, aligned in time.
 
@@ -207,7 +205,7 @@ def comparison_figure(
         path: The image to write (PNG).
 
     """
-    habits = comparison["habits"]
+    habits = comparison.habits
     fig = Figure(figsize=(10, 8), dpi=110)
     grid = fig.add_gridspec(3, len(habits), height_ratios=[1.5, 1, 1], hspace=0.75, wspace=0.45)
     for i, habit in enumerate(habits.values()):

@@ -12,7 +12,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from review.errors import ReviewError
 from review.judging import analysis
@@ -21,6 +21,9 @@ from review.judging.session import Session
 from review.media import video
 from review.media.video import VideoInfo
 from review.storing import folders, store
+
+if TYPE_CHECKING:
+    from review.judging.compare import Comparison
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ def compare_to_folder(
     on_analysed: Callable[[Session, Path], None] | None = None,
     with_stills: bool = True,
     plan: ComparisonPlan | None = None,
-) -> dict[str, Any]:
+) -> Comparison:
     """Compare two sessions given as videos or analysis folders, and write the comparison.
 
     Args:
@@ -267,16 +270,16 @@ def compare_to_folder(
         plan: ``plan_comparison``'s result for these arguments, if already made.
 
     Returns:
-        The comparison (as written to comparison.json).
+        The comparison, with its inputs (``to_dict()`` is what comparison.json holds).
 
     Example:
         >>> from review.usecases.to_folder import compare_to_folder
         >>> result = compare_to_folder("monday.mp4", "friday_review", "progress")  # doctest: +SKIP
-        >>> result["improved"]  # doctest: +SKIP
+        >>> result.improved  # doctest: +SKIP
         ['slumped']
 
     """
-    from review.judging.compare import compare
+    from review.judging.compare import ComparedInput, compare
     from review.presenting.compare_report import KeyFrame, keyframes, write_comparison
     from review.usecases import inputs
 
@@ -293,16 +296,11 @@ def compare_to_folder(
             on_analysed(item.session, item.folder)
         loaded.append(item)
     b, a = loaded
-    result = compare(b.session, a.session)
-    result["inputs"] = {
-        side: {
-            "given": str(path),
-            "results": str(item.folder),
-            "analysed_now": item.analysed_now,
-            "rejudged_with_calibration": item.rejudged,
-        }
+    given = {
+        side: ComparedInput(str(path), str(item.folder), item.analysed_now, item.rejudged)
         for side, path, item in (("before", before, b), ("after", after, a))
     }
+    result = dataclasses.replace(compare(b.session, a.session), inputs=given)
     stills: list[KeyFrame] = []
     problems: list[str] = []
     if with_stills:
