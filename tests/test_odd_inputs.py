@@ -462,11 +462,12 @@ def test_poor_picture_marks_frames_by_their_nearest_glance():
 # Interrupted runs ------------------------------------------------------------------------------
 
 
-def _start(video_path: Path, out: Path):
-    """Start ``review analyse`` as a terminal job; its stderr is collected as it comes."""
+def _start(video_path: Path, out: Path, *more: Path):
+    """Start ``review analyse`` (of ``more`` recordings too) as a terminal job; its stderr is
+    collected as it comes."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "review.cli", "analyse", str(video_path), "-o", str(out)]
-        + ["--no-history"],
+        [sys.executable, "-m", "review.cli", "analyse", str(video_path), *map(str, more)]
+        + ["-o", str(out), "--no-history"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a terminal job is
@@ -555,6 +556,66 @@ def test_interrupted_analysis_leaves_no_folder(tmp_path, sample, how, when):
             proc.kill()
         proc.wait(timeout=30)
         for pid in _running_in_session(proc.pid):  # orphaned workers of this job
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _second_under_way(proc, seen) -> bool:
+    """The batch's progress bar is on the second recording, with one of its frames done."""
+    text = b"".join(seen).decode(errors="replace")
+    done = [int(n) for n in re.findall(r"\[2/3\] b\.mp4: +\d+%\|[^|]*\| *(\d+)/", text)]
+    first = re.findall(r"\[1/3\] a\.mp4: +\d+%\|[^|]*\| *(\d+)/", text)
+    return bool(done and first) and max(done) > max(map(int, first))
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_ctrl_c_during_a_batch_keeps_the_finished_folder_and_leaves_no_other(tmp_path, sample):
+    """``review analyse a b c``, Ctrl-C while b is analysed: a's folder stays (complete), b's
+    half-written one is gone, c is never started; exit 130, one line, no traceback."""
+    from review import store
+    from review.pipeline import default_workers
+
+    if default_workers() < 2:
+        pytest.skip("needs two cores for worker processes")
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    videos = []
+    for name, source in (("a", "rocking.mp4"), ("b", "slump.mp4"), ("c", "rocking.mp4")):
+        videos.append(clips / f"{name}.mp4")
+        videos[-1].write_bytes(sample(source).read_bytes())
+    out = tmp_path / "results"
+    proc, reader, seen = _start(videos[0], out, *videos[1:])
+    try:
+        _wait_until(lambda: _second_under_way(proc, seen), seen, limit_s=240)
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends the whole job
+        assert proc.wait(timeout=120) == 130
+        reader.join(timeout=10)
+        err = b"".join(seen).decode(errors="replace")
+        assert "Traceback" not in err
+        said = [line for line in re.split(r"[\r\n]", err) if line.startswith("review:")]
+        assert said == [
+            "review: interrupted; the 1 recording(s) finished before it are saved (listed "
+            "above), the one under way and those after it were not analysed."
+        ], err
+        stdout = proc.stdout.read().decode()  # type: ignore[union-attr]
+        assert stdout.startswith(f"[1/3] {videos[0]}: ") and "[2/3]" not in stdout, stdout
+        # a's folder is complete and loads; nothing of b (no hidden temporary folder) or c
+        assert listing(out) == {"a_review"}
+        assert store.load(out / "a_review").summary["duration_s"] > 10
+        assert (out / "a_review" / "report.html").is_file()
+        assert listing(clips) == {"a.mp4", "b.mp4", "c.mp4"}  # the recordings untouched
+        deadline = time.monotonic() + 3.0  # see test_interrupted_analysis_leaves_no_folder
+        while _running_in_session(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _running_in_session(proc.pid) == [], "no worker process left running"
+    finally:  # never leave this test's processes behind, even when it fails
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+        for pid in _running_in_session(proc.pid):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

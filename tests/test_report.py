@@ -255,3 +255,112 @@ def test_one_analyse_command_probes_once_and_draws_the_timeline_once(tmp_path, s
     )
     assert uri is not None
     assert base64.b64decode(uri.group(1)) == (folder / "timeline.png").read_bytes()
+
+
+# Key-moment stills: big enough to read, full screen on a click ---------------------------------
+
+
+def test_stills_keep_a_720p_frame_whole_and_scale_larger_ones_by_their_longer_side():
+    from review.report import STILL_MAX_SIDE, still_jpeg, still_size
+
+    assert STILL_MAX_SIDE == 1280
+    assert still_size(640, 360) == (640, 360)
+    assert still_size(1280, 720) == (1280, 720)
+    assert still_size(1920, 1080) == (1280, 720)
+    assert still_size(1080, 1920) == (720, 1280)  # a phone held upright
+    big = np.zeros((1080, 1920, 3), np.uint8)
+    decoded = cv2.imdecode(np.frombuffer(still_jpeg(big), np.uint8), 1)
+    assert decoded.shape == (720, 1280, 3)
+
+
+def _report_with_stills(tmp_path, count=3, size=(1280, 720)):
+    """A report of a synthetic session whose key moments have pictures of ``size``."""
+    from review.report import Still, render_html, still_jpeg
+
+    lm = synth.still(30.0)
+    sink = np.zeros(len(lm))
+    for start in (90, 360, 630)[:count]:  # three slumps of 4 s
+        sink[start : start + 120] = 0.33
+    session = analyse_landmarks(synth.sink_head(lm, sink), video_path="answer.mp4", fps=30.0)
+    moments = choose_moments(session)  # the three slumps, and the still face's blank stretch
+    assert [m.column for m in moments].count("slumped") == count
+    w, h = size
+    stills = []
+    for k, m in enumerate(moments):
+        image = np.full((h, w, 3), 60 + 40 * k, np.uint8)
+        cv2.circle(image, (w // 2, h // 2), h // 4, (0, 0, 255), -1)
+        stills.append(Still(m, still_jpeg(image), (w, h)))
+    path = tmp_path / "report.html"
+    path.write_text(render_html(session, stills=stills, moments=moments))
+    return path, moments
+
+
+def test_each_still_is_the_label_of_its_own_full_screen_switch_with_its_size(tmp_path):
+    path, moments = _report_with_stills(tmp_path)
+    html = path.read_text()
+    _assert_self_contained(html)
+    figures = re.findall(r"<figure>(.*?)</figure>", html, flags=re.S)
+    pictured = [f for f in figures if "data:image/jpeg" in f]
+    assert len(pictured) == len(moments) == 4
+    ids = []
+    for figure in pictured:
+        box = re.search(r'<input type="checkbox" class="zoom" id="([^"]+)"', figure)
+        assert box is not None
+        ids.append(box.group(1))
+        assert f'<label for="{box.group(1)}" style="aspect-ratio: 1280 / 720">' in figure
+        assert 'width="1280" height="720"' in figure
+    assert len(set(ids)) == len(ids)  # one switch per picture
+    assert "Click a picture to see it full screen" in html
+    assert "<script" not in html.lower()
+
+
+#: An element's box on the page (not in the window): x, y, width, height.
+_PAGE_BOX = (
+    "e => { const r = e.getBoundingClientRect(); return [r.x, r.y + scrollY, r.width, r.height]; }"
+)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_stills_are_two_to_a_row_and_a_click_shows_one_full_screen_in_a_browser(tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    path, _ = _report_with_stills(tmp_path)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            remote: list[str] = []
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith(("file:", "data:")) else remote.append(r.url),
+            )
+            page.goto(path.as_uri())
+            stills = page.locator(".stills img")
+            assert stills.count() == 4  # the three slumps first
+            where = _PAGE_BOX
+            boxes = [stills.nth(k).evaluate(where) for k in range(3)]
+            # two to a row at the page's 960 px: each about 445 px wide (was 295 at three)
+            assert all(w >= 400 for _x, _y, w, _h in boxes)
+            assert boxes[0][1] == boxes[1][1] < boxes[2][1]
+            assert boxes[0][3] == pytest.approx(boxes[0][2] * 720 / 1280, abs=2)
+            height = page.evaluate("document.documentElement.scrollHeight")
+
+            stills.nth(1).click()
+            full = stills.nth(1).bounding_box()  # in the window
+            assert (full["x"], full["y"], full["width"], full["height"]) == (0, 0, 1200, 800)
+            # the page keeps the picture's room meanwhile (nothing under it moves)
+            assert page.evaluate("document.documentElement.scrollHeight") == height
+            room = page.locator(".stills label").nth(1).evaluate(where)
+            assert room == pytest.approx(boxes[1], abs=1)  # the picture's border aside
+            assert stills.nth(2).evaluate(where) == pytest.approx(boxes[2], abs=1)
+            stills.nth(1).click()  # a second click closes it
+            assert stills.nth(1).evaluate(where) == boxes[1]
+
+            # printed: the pictures in the page, no switch and no "click" hint
+            stills.nth(1).click()
+            page.emulate_media(media="print")
+            assert stills.nth(1).bounding_box()["width"] < 600
+            assert page.locator(".zoom").first.is_hidden()
+            assert page.get_by_text("Click a picture").is_hidden()
+            assert remote == []
+        finally:
+            browser.close()

@@ -273,11 +273,22 @@ class _Canvas:
         for a, b in zip(points[:-1], points[1:]):
             self.line(a, b, colour, width)
 
+    def label_size(self, text: str, scale: float = 0.45) -> tuple[int, int]:
+        """Width and height of ``label``'s tag for ``text``, pixels."""
+        (tw, th), base = cv2.getTextSize(
+            text, cv2.FONT_HERSHEY_SIMPLEX, scale * self.unit, self.unit
+        )
+        pad = 3 * self.unit
+        return tw + 2 * pad, th + base + 2 * pad
+
     def label(self, xy: NDArray[np.float64], text: str, colour: str, scale: float = 0.45) -> None:
         """A filled tag with text; ``xy`` is its top-left corner (normalised)."""
         p = self.px(xy)
-        if p is None:
-            return
+        if p is not None:
+            self.label_at(p, text, colour, scale)
+
+    def label_at(self, p: tuple[int, int], text: str, colour: str, scale: float = 0.45) -> None:
+        """A filled tag with text, its top-left corner at pixel ``p`` (kept inside the frame)."""
         s = scale * self.unit
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, s, self.unit)
         pad = 3 * self.unit
@@ -372,33 +383,213 @@ def _draw_slump(c: _Canvas, m: FrameMarks) -> None:
     c.dot(head, colour, 3)
 
 
+#: The fidget arrow's text.
+REACH_TEXT = "back and forth"
+#: ... its size (OpenCV font scale for a 360-pixel-high frame).
+REACH_TEXT_SCALE = 0.4
+
+
+#: Length of the fidget arrow's heads, pixels on a 360-pixel-high frame (a fixed length: a
+#: share of the arrow made long arrows' heads reach far off their line).
+HEAD_PX = 7
+
+
+#: A rectangle x0, y0, x1, y1, pixels.
+Box = tuple[float, float, float, float]
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _within(a: Box, area: Box) -> bool:
+    return a[0] >= area[0] and a[1] >= area[1] and a[2] <= area[2] and a[3] <= area[3]
+
+
+@dataclass(frozen=True)
+class ReachArrow:
+    """Where the fidget trail's double arrow and its tag go on a frame, in pixels.
+
+    Attributes:
+        start: One end of the arrow (x, y).
+        end: The other end; the arrow spans the trail's reach, sideways or up and down.
+        half_width: How far the arrow's heads and outline reach either side of its line.
+        label: Top-left corner (x, y) of the tag, or None when no place clear of the trail
+            has room for it (a small frame filled by the person).
+
+    """
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    half_width: int
+    label: tuple[int, int] | None = None
+
+    def arrow_box(self) -> Box:
+        """x0, y0, x1, y1 of everything the arrow covers (heads and outline included)."""
+        (x0, y0), (x1, y1) = self.start, self.end
+        k = self.half_width
+        return min(x0, x1) - k, min(y0, y1) - k, max(x0, x1) + k, max(y0, y1) + k
+
+
+def _fit(lo: float, hi: float, low: int, high: int) -> tuple[int, int]:
+    """A span moved (not shortened, unless it is longer than the room) into [low, high]."""
+    length = min(hi - lo, high - low)
+    start = float(np.clip(lo, low, high - length))
+    return round(start), round(start + length)
+
+
+def place_reach_arrow(
+    trail: NDArray[np.float64],
+    keep_clear: Box,
+    prefer_clear: Box,
+    frame: tuple[int, int],
+    top: int,
+    label_size: tuple[int, int],
+    unit: int,
+    face_top: float | None = None,
+) -> ReachArrow | None:
+    """Put the fidget arrow beside what it explains, never on it (pure).
+
+    The arrow is as long as the trail's reach and lies along it, so it still measures the
+    movement, but it is moved clear of the body: a sideways reach above the head (else below
+    the body), an up-and-down reach beside the body (else on its other side). On the trail
+    or the shoulder line, where the torso is followed, it hid the very path it explains.
+    Its tag goes beside it, else above or below it, wherever it is clear of the trail too.
+
+    Args:
+        trail: (N, 2) the torso's path, pixels, every row finite.
+        keep_clear: Box (x0, y0, x1, y1, pixels) the arrow and its tag must not touch: the
+            trail and the shoulder line, with their drawn thickness.
+        prefer_clear: A larger box (the head too) the arrow keeps clear of when it can.
+        frame: Width and height of the frame, pixels.
+        top: The first row below the strip of flags along the top.
+        label_size: Width and height of the tag, pixels.
+        unit: The frame's line thickness unit (``_Canvas.unit``).
+        face_top: The top of the face (pixels), when seen: with no room above the hair,
+            the arrow may lie on the hair, still well apart from the shoulders.
+
+    Returns:
+        The arrow's ends and its tag's corner; None when the reach is too short to draw,
+        or when no place in the frame is clear of the trail and the shoulder line.
+
+    """
+    w, h = frame
+    lw, lh = label_size
+    lo, hi = trail.min(axis=0), trail.max(axis=0)
+    sideways = bool(hi[0] - lo[0] >= hi[1] - lo[1])
+    along = 0 if sideways else 1
+    if hi[along] - lo[along] < 6 * unit:
+        return None
+    band = round(HEAD_PX * unit * 0.75) + 2 * unit  # the heads (at 45 degrees) and outline
+    gap, edge = 6 * unit, 2 * unit
+    area: Box = (edge, top + edge, w - edge, h - edge)
+    arrows: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    if sideways:
+        x0, x1 = _fit(lo[0], hi[0], edge + band, w - edge - band)
+        # above the head, on the hair above the face, below the body; then just off the
+        # trail and the shoulder line
+        for y in (
+            prefer_clear[1] - gap - band,
+            (face_top if face_top is not None else prefer_clear[1]) - gap - band,
+            prefer_clear[3] + gap + band,
+            keep_clear[1] - gap - band,
+            keep_clear[3] + gap + band,
+        ):
+            arrows.append(((x0, round(y)), (x1, round(y))))
+    else:
+        y0, y1 = _fit(lo[1], hi[1], top + edge + band, h - edge - band)
+        for box in (prefer_clear, keep_clear):  # beside the body, right then left
+            for x in (box[2] + gap + band, box[0] - gap - band):
+                arrows.append(((round(x), y0), (round(x), y1)))
+    fallback = None
+    for start, end in arrows:
+        arrow = ReachArrow(start, end, band)
+        box = arrow.arrow_box()
+        if not _within(box, area) or _overlap(box, keep_clear):
+            continue
+        (ax0, ay0), (ax1, ay1) = start, end
+        mid_x, mid_y = (ax0 + ax1 - lw) // 2, (ay0 + ay1 - lh) // 2
+        beside = [(ax1 + band + gap, mid_y), (ax0 - band - gap - lw, mid_y)]
+        ends = [(mid_x, min(ay0, ay1) - band - unit - lh), (mid_x, max(ay0, ay1) + band + unit)]
+        if not sideways and ax0 < keep_clear[0]:
+            beside.reverse()  # an arrow left of the body has its tag on its left
+        if sideways and ay0 > keep_clear[3]:
+            ends.reverse()  # an arrow below the body has its tag below it
+        tags = beside + ends
+        for lx, ly in tags:
+            tag: Box = (lx, ly, lx + lw, ly + lh)
+            if _within(tag, area) and not _overlap(tag, keep_clear) and not _overlap(tag, box):
+                return ReachArrow(start, end, band, (int(lx), int(ly)))
+        fallback = fallback or arrow
+    return fallback
+
+
+def _trail_box(points: NDArray[np.float64], pad: float) -> Box:
+    return (
+        float(points[:, 0].min() - pad),
+        float(points[:, 1].min() - pad),
+        float(points[:, 0].max() + pad),
+        float(points[:, 1].max() + pad),
+    )
+
+
 def _draw_fidget(c: _Canvas, m: FrameMarks) -> None:
-    """The torso's (and hands') path over the window, and a double arrow over its reach."""
+    """The torso's (and hands') path over the window, and a double arrow over its reach.
+
+    The arrow goes beside the body (``place_reach_arrow``), clear of the path it explains.
+    """
     colour = HABIT_COLOURS["fidgeting"]
     bgr = _bgr(colour)
     for track in m.hand_tracks:
         c.polyline(track, bgr, 1)
     c.polyline(m.torso_track, bgr, 3)
-    seen = m.torso_track[np.isfinite(m.torso_track).all(axis=1)]
+    seen = m.torso_track[np.isfinite(m.torso_track).all(axis=1)] * (c.w, c.h)
     if len(seen) < 2:
         return
-    lo, hi, centre = seen.min(axis=0), seen.max(axis=0), seen.mean(axis=0)
-    sideways = (hi[0] - lo[0]) * c.w >= (hi[1] - lo[1]) * c.h
-    if sideways:  # above the path, inside the frame (shoulders often sit at its bottom edge)
-        y = min(centre[1] - 0.05, 0.9)
-        a, b = np.array([lo[0], y]), np.array([hi[0], y])
-    else:  # beside the path
-        x = min(centre[0] + 0.08, 0.95)
-        a, b = np.array([x, lo[1]]), np.array([x, hi[1]])
-    pa, pb = c.px(a), c.px(b)
-    if pa is None or pb is None or np.hypot(pb[0] - pa[0], pb[1] - pa[1]) < 6 * c.unit:
+    pad = 3 * c.unit + 1  # half the trail's drawn width (3 units and the outline's 2), and 1
+    clear = [_trail_box(seen, pad)]
+    if _visible(m.pose, P.LEFT_SHOULDER) and _visible(m.pose, P.RIGHT_SHOULDER):
+        shoulders = m.pose[[P.LEFT_SHOULDER, P.RIGHT_SHOULDER], :2] * (c.w, c.h)
+        if np.isfinite(shoulders).all():
+            clear.append(_trail_box(shoulders, pad))
+    keep = _union(clear)
+    prefer = [keep]
+    face_top = None
+    x0, y0, x1, y1 = m.face_box * (c.w, c.h, c.w, c.h)
+    if np.isfinite([x0, y0, x1, y1]).all():
+        # the face mesh ends at the forehead: the hair above it is part of the head
+        prefer.append((x0, y0 - 0.25 * (y1 - y0), x1, y1))
+        face_top = float(y0)
+    strip = int(round(22 * c.scale))
+    place = place_reach_arrow(
+        seen,
+        keep,
+        _union(prefer),
+        (c.w, c.h),
+        strip,
+        c.label_size(REACH_TEXT, REACH_TEXT_SCALE),
+        c.unit,
+        face_top=face_top,
+    )
+    if place is None:
         return
     t = 2 * c.unit
-    for p, q in ((pa, pb), (pb, pa)):
-        cv2.arrowedLine(c.image, p, q, DARK, t + 2 * c.unit, cv2.LINE_AA, tipLength=0.15)
-    for p, q in ((pa, pb), (pb, pa)):
-        cv2.arrowedLine(c.image, p, q, bgr, t, cv2.LINE_AA, tipLength=0.15)
-    c.label(b + (0.01, -0.03) if sideways else b + (0.01, 0.0), "back and forth", colour, 0.4)
+    length = float(np.hypot(*np.subtract(place.end, place.start)))
+    tip = min(0.45, HEAD_PX * c.unit / max(length, 1.0))
+    for thickness, line_colour in ((t + 2 * c.unit, DARK), (t, bgr)):
+        for p, q in ((place.start, place.end), (place.end, place.start)):
+            cv2.arrowedLine(c.image, p, q, line_colour, thickness, cv2.LINE_AA, tipLength=tip)
+    if place.label is not None:
+        c.label_at(place.label, REACH_TEXT, colour, REACH_TEXT_SCALE)
 
 
 def _draw_touch(c: _Canvas, m: FrameMarks) -> None:

@@ -46,8 +46,10 @@ if TYPE_CHECKING:
 
     from review.media.video import VideoInfo
 
-#: Key-frame stills are scaled down to at most this width (pixels) to keep the file small.
-STILL_MAX_WIDTH = 720
+#: Key-frame stills are scaled down to at most this many pixels on their longer side: a
+#: 720p webcam's frame whole, sharp at two to a row and readable full screen (a hand at the
+#: mouth), at about 130 kB each; a 1080p frame whole would double that for little more.
+STILL_MAX_SIDE = 1280
 #: JPEG quality of the stills.
 STILL_JPEG_QUALITY = 85
 
@@ -107,20 +109,30 @@ class Still:
     Attributes:
         moment: The key moment.
         jpeg: The annotated frame, JPEG bytes.
+        size: Its width and height, pixels (the page keeps its room while it is enlarged).
 
     """
 
     moment: Moment
     jpeg: bytes
+    size: tuple[int, int]
+
+
+def still_size(width: int, height: int) -> tuple[int, int]:
+    """Width and height of a still of a ``width`` x ``height`` frame (STILL_MAX_SIDE at most)."""
+    longer = max(width, height)
+    if longer <= STILL_MAX_SIDE:
+        return width, height
+    return round(width * STILL_MAX_SIDE / longer), round(height * STILL_MAX_SIDE / longer)
 
 
 def still_jpeg(image: NDArray[np.uint8]) -> bytes:
-    """A BGR image scaled down to STILL_MAX_WIDTH and encoded as JPEG."""
+    """A BGR image scaled down to ``still_size`` and encoded as JPEG."""
     import cv2
 
     h, w = image.shape[:2]
-    if w > STILL_MAX_WIDTH:
-        size = (STILL_MAX_WIDTH, round(h * STILL_MAX_WIDTH / w))
+    size = still_size(w, h)
+    if size != (w, h):
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, STILL_JPEG_QUALITY])
     if not ok:  # pragma: no cover - OpenCV encodes any uint8 BGR image
@@ -236,6 +248,15 @@ def _method() -> dict[str, dict[str, float]]:
     }
 
 
+def _still_item(moment: Moment, number: int, still: Still | None) -> dict[str, object]:
+    """What the template shows of one key moment: its caption and picture, if any."""
+    item: dict[str, object] = {"number": number, "caption": caption(moment, number), "src": None}
+    if still is not None:
+        width, height = still.size
+        item.update(src=data_uri(still.jpeg, "image/jpeg"), width=width, height=height)
+    return item
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -273,17 +294,12 @@ def render_html(
 
     """
     moments = choose_moments(session) if moments is None else moments
-    pictures = {(s.moment.column, s.moment.rank): s.jpeg for s in stills or []}
+    pictures = {(s.moment.column, s.moment.rank): s for s in stills or []}
     results = habit_results(session)
     groups = []
     for result in results:
         items = [
-            {
-                "caption": caption(m, number),
-                "src": data_uri(pictures[(m.column, m.rank)], "image/jpeg")
-                if (m.column, m.rank) in pictures
-                else None,
-            }
+            _still_item(m, number, pictures.get((m.column, m.rank)))
             for number, m in enumerate(moments, start=1)
             if m.column == result.column
         ]
@@ -365,10 +381,12 @@ def make_stills(
     overlay = Overlay(session, track_before_s=half, track_after_s=half)
     info = check_same_recording(video_path, session, info)
     images = grab_frames(video_path, [m.index for m in moments], session.time_s, info)
-    return [
-        Still(m, still_jpeg(draw(images[m.index], overlay.at(m.index), focus=m.column)))
-        for m in moments
-    ]
+    stills = []
+    for m in moments:
+        image = images[m.index]
+        jpeg = still_jpeg(draw(image, overlay.at(m.index), focus=m.column))
+        stills.append(Still(m, jpeg, still_size(image.shape[1], image.shape[0])))
+    return stills
 
 
 def write_report(
