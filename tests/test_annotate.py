@@ -161,7 +161,7 @@ SCENES = {
 @pytest.mark.parametrize("size", [(176, 144), (640, 360), (1920, 1080), (480, 848)])
 @pytest.mark.parametrize("scene", SCENES)
 def test_the_fidget_arrow_and_its_tag_keep_off_the_trail_and_the_shoulder_line(scene, size):
-    from review.annotate import place_reach_arrow
+    from review.presenting.annotate import place_reach_arrow
 
     w, h = size
     unit = max(1, round(min(w, h) / 360))
@@ -199,7 +199,7 @@ def test_the_fidget_arrow_and_its_tag_keep_off_the_trail_and_the_shoulder_line(s
 
 
 def test_the_fidget_arrow_goes_above_the_head_when_there_is_room():
-    from review.annotate import place_reach_arrow
+    from review.presenting.annotate import place_reach_arrow
 
     w, h = 640, 360
     trail = np.array([(245.0, 350.0), (320.0, 349.0)])
@@ -217,7 +217,7 @@ def _rocking_session():
 
 
 def test_a_fidgeting_still_draws_its_arrow_above_the_head_clear_of_the_trail():
-    from review.landmarks import PoseLandmark as P
+    from review.landmarks.holistic import PoseLandmark as P
 
     session = _rocking_session()
     assert session.events_of("fidgeting"), "the synthetic rocking is fidgeting"

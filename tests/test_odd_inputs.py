@@ -575,8 +575,8 @@ def _second_under_way(proc, seen) -> bool:
 def test_ctrl_c_during_a_batch_keeps_the_finished_folder_and_leaves_no_other(tmp_path, sample):
     """``review analyse a b c``, Ctrl-C while b is analysed: a's folder stays (complete), b's
     half-written one is gone, c is never started; exit 130, one line, no traceback."""
-    from review import store
-    from review.pipeline import default_workers
+    from review.landmarks.pipeline import default_workers
+    from review.storing import store
 
     if default_workers() < 2:
         pytest.skip("needs two cores for worker processes")

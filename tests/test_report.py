@@ -261,7 +261,7 @@ def test_one_analyse_command_probes_once_and_draws_the_timeline_once(tmp_path, s
 
 
 def test_stills_keep_a_720p_frame_whole_and_scale_larger_ones_by_their_longer_side():
-    from review.report import STILL_MAX_SIDE, still_jpeg, still_size
+    from review.presenting.report import STILL_MAX_SIDE, still_jpeg, still_size
 
     assert STILL_MAX_SIDE == 1280
     assert still_size(640, 360) == (640, 360)
@@ -275,7 +275,7 @@ def test_stills_keep_a_720p_frame_whole_and_scale_larger_ones_by_their_longer_si
 
 def _report_with_stills(tmp_path, count=3, size=(1280, 720)):
     """A report of a synthetic session whose key moments have pictures of ``size``."""
-    from review.report import Still, render_html, still_jpeg
+    from review.presenting.report import Still, render_html, still_jpeg
 
     lm = synth.still(30.0)
     sink = np.zeros(len(lm))
