@@ -499,6 +499,32 @@ def _running_in_session(sid: int) -> list[int]:
     return found
 
 
+def _session_emptied(proc) -> bool:
+    """Whether the job's session has no process left, allowing a short grace.
+
+    The session empties at once, but on a loaded machine one process was still exiting (its
+    command line already gone) when the main process had been reaped, once in 16 runs: most
+    likely multiprocessing's resource tracker, which ends on its own when its pipe closes. A
+    process left running would still be there after the grace.
+    """
+    deadline = time.monotonic() + 3.0
+    while _running_in_session(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _running_in_session(proc.pid) == []
+
+
+def _end_session(proc) -> None:
+    """Kill the job and any orphaned worker of its session (a test never leaves them)."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=30)
+    for pid in _running_in_session(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _wait_until(condition, seen: list[bytes], limit_s: float = 120) -> None:
     deadline = time.monotonic() + limit_s
     while not condition():
@@ -543,23 +569,9 @@ def test_interrupted_analysis_leaves_no_folder(tmp_path, sample, how, when):
         assert "Traceback" not in err
         assert "review: interrupted; nothing was written." in err
         assert listing(tmp_path) == set(), "no output folder and no hidden temporary folder"
-        # The session empties at once, but on a loaded machine one process was still exiting
-        # (its command line already gone) when the main process had been reaped, once in 16
-        # runs: most likely multiprocessing's resource tracker, which ends on its own when its
-        # pipe closes. A process left running would still be there after the grace.
-        deadline = time.monotonic() + 3.0
-        while _running_in_session(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running_in_session(proc.pid) == [], "no worker process left running"
+        assert _session_emptied(proc), "no worker process left running"
     finally:  # never leave this test's processes behind, even when it fails
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
-        for pid in _running_in_session(proc.pid):  # orphaned workers of this job
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _end_session(proc)
 
 
 def _second_under_way(proc, seen) -> bool:
@@ -607,19 +619,9 @@ def test_ctrl_c_during_a_batch_keeps_the_finished_folder_and_leaves_no_other(tmp
         assert store.load(out / "a_review").summary["duration_s"] > 10
         assert (out / "a_review" / "report.html").is_file()
         assert listing(clips) == {"a.mp4", "b.mp4", "c.mp4"}  # the recordings untouched
-        deadline = time.monotonic() + 3.0  # see test_interrupted_analysis_leaves_no_folder
-        while _running_in_session(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _running_in_session(proc.pid) == [], "no worker process left running"
+        assert _session_emptied(proc), "no worker process left running"
     finally:  # never leave this test's processes behind, even when it fails
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
-        for pid in _running_in_session(proc.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _end_session(proc)
 
 
 def test_killed_while_saving_leaves_nothing_that_looks_like_a_result(tmp_path):

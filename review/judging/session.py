@@ -305,9 +305,9 @@ class Session:
             return np.full(len(self), np.nan)
         return speech_mask(self.delivery.speech, self.time_s).astype(float)
 
-    def table(self) -> dict[str, NDArray[np.float64]]:
+    def table(self) -> dict[str, NDArray[Any]]:
         """The per-frame table's columns by name, in TABLE_COLUMNS order (NaN: not judged)."""
-        frame = np.arange(len(self), dtype=float)
+        frame = np.arange(len(self))
         return {"frame": frame, "time_s": self.time_s, **self.columns, "speaking": self.speaking()}
 
     def rows(self) -> list[dict[str, Any]]:
@@ -326,8 +326,7 @@ class Session:
         """The per-frame table as a pandas DataFrame (needs pandas installed)."""
         import pandas as pd
 
-        data = {**self.table(), "frame": np.arange(len(self))}
-        return pd.DataFrame(data, columns=TABLE_COLUMNS)
+        return pd.DataFrame(self.table(), columns=TABLE_COLUMNS)
 
     def events_of(self, habit: str) -> list[Event]:
         """The events of one habit ("poor_eye_contact", "slumped", ...)."""
