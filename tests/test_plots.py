@@ -6,6 +6,7 @@ from matplotlib.figure import Figure
 
 from review.judging.analysis import analyse_landmarks
 from review.judging.compare import HabitComparison
+from review.judging.habits import HABITS
 from review.presenting import plots, timefmt
 from tests import synth
 
@@ -95,6 +96,35 @@ def test_the_speaking_lane_is_in_the_legend_only_when_sound_was_measured(tmp_pat
     assert speaking == [False, False, True, False, True]
     assert ["Long pause" in _legend_labels(fig) for fig in drawn] == speaking
     assert all("Could not judge" in _legend_labels(fig) for fig in drawn)
+
+
+def test_the_comparison_figure_has_the_sound_figures_only_when_sound_was_measured(
+    tmp_path, monkeypatch
+):
+    import dataclasses
+
+    from review.detectors import delivery
+
+    silent = analyse_landmarks(synth.still(6.0))
+    heard = dataclasses.replace(
+        silent,
+        delivery=dataclasses.replace(
+            delivery.no_sound(), sound=True, syllables_per_min=150.0, pitch_sd_st=2.5
+        ),
+    )
+    drawn: list[Figure] = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: drawn.append(fig))
+    plots.comparison_figure(silent, silent, _comparison(silent, silent), tmp_path / "c.png")
+    plots.comparison_figure(silent, heard, _comparison(silent, heard), tmp_path / "c.png")
+    titles = [[ax.get_title().split("\n")[0] for ax in fig.axes] for fig in drawn]
+    sound_figures = ["Speaking rate", "Long pauses", "Pitch variation"]
+    assert not set(sound_figures) & set(titles[0])
+    assert [t for t in titles[1] if t in sound_figures] == sound_figures
+    # Each habit's bars are drawn in both, above the two timelines.
+    for fig_titles in titles:
+        assert [h.name for h in HABITS] == fig_titles[: len(HABITS)]
+    texts = [t.get_text() for ax in drawn[1].axes for t in ax.texts]
+    assert "150" in texts and "2.5" in texts  # the heard session's figures are written on
 
 
 def _comparison(before, after):

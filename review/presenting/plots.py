@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from review.judging.compare import Comparison, HabitComparison
     from review.judging.session import Session
+    from review.presenting.delivery_verdicts import DeliveryComparison
     from review.storing.history import Entry
 
 #: Lanes from top to bottom: (habit column, label, colour), from ``review.judging.habits``.
@@ -153,15 +154,35 @@ def legend_handles(sound: bool = True) -> list[Patch]:
     ]
 
 
-def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
-    """Draw one habit's before/after bars (an entry of ``Comparison.habits``) on ``ax``."""
+def draw_habit_bars(ax: Axes, habit: HabitComparison | DeliveryComparison) -> None:
+    """Draw one figure's before/after bars on ``ax``.
+
+    ``habit`` is an entry of ``Comparison.habits`` (a habit) or of ``Comparison.delivery`` (a
+    figure of the sound: speaking rate, long pauses, pitch variation); for the speaking rate
+    the comfortable range is shaded.
+    """
     values = [habit.before, habit.after]
     heights = [0.0 if v is None else float(v) for v in values]
-    bars = ax.bar([0, 1], heights, color=[BEFORE_COLOUR, AFTER_COLOUR], width=0.6)
     percent = habit.unit == "%"
-    top = 100.0 if percent else max(1.0, *heights) * 1.25
+    nearer = habit.better_when.startswith("nearer")
+    if nearer:
+        from review.detectors.delivery import COMFORTABLE_SPM
+
+        ax.axhspan(*COMFORTABLE_SPM, color=COLOUR, alpha=0.12, linewidth=0)
+        heights_top = max(*heights, float(COMFORTABLE_SPM[1]))
+    else:
+        heights_top = max(heights)
+    bars = ax.bar([0, 1], heights, color=[BEFORE_COLOUR, AFTER_COLOUR], width=0.6)
+    top = 100.0 if percent else max(1.0, heights_top) * 1.25
+    decimals = 0 if percent or nearer else 1
     for bar, value in zip(bars, values):
-        text = "not judged" if value is None else f"{value:.0f}%" if percent else f"{value:.1f}"
+        text = (
+            "not\njudged"  # on two lines: side by side, two of them would run together
+            if value is None
+            else f"{value:.0f}%"
+            if percent
+            else f"{value:.{decimals}f}"
+        )
         ax.text(
             bar.get_x() + bar.get_width() / 2,
             bar.get_height() + top * 0.02,
@@ -171,13 +192,13 @@ def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
             fontsize=9,
         )
     # A rate axis ends at a whole touch a minute when nothing happened (not at 1.4).
-    ax.set_ylim(0, top * 1.12 if percent else max(1.0, max(heights) * 1.4))
+    ax.set_ylim(0, top * 1.12 if percent else max(1.0, heights_top * 1.4))
     ax.set_xticks([0, 1])
     ax.set_xticklabels(["Before", "After"])
-    ax.set_ylabel("% of judged time" if percent else "touches per minute", fontsize=8)
+    ax.set_ylabel(_bar_unit(habit), fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     verdict = habit.verdict
-    arrow = "higher is better" if habit.better_when == "higher" else "lower is better"
+    arrow = f"{habit.better_when} is better"
     ax.set_title(f"{habit.label}\n({arrow})", fontsize=10)
     ax.text(
         0.5,
@@ -193,6 +214,12 @@ def draw_habit_bars(ax: Axes, habit: HabitComparison) -> None:
         ax.spines[side].set_visible(False)
 
 
+def _bar_unit(item: HabitComparison | DeliveryComparison) -> str:
+    if item.unit == "%":
+        return "% of judged time"
+    return item.unit.replace("/min", " per minute")
+
+
 def comparison_figure(
     before: Session, after: Session, comparison: Comparison, path: str | os.PathLike[str]
 ) -> None:
@@ -206,13 +233,24 @@ def comparison_figure(
 
     """
     habits = comparison.habits
-    fig = Figure(figsize=(10, 8), dpi=110)
-    grid = fig.add_gridspec(3, len(habits), height_ratios=[1.5, 1, 1], hspace=0.75, wspace=0.45)
+    sound = has_sound(before, after)
+    # The sound's figures get a row of their own when either session's sound was measured.
+    delivery = list(comparison.delivery.values()) if sound else []
+    bar_rows = 2 if delivery else 1
+    fig = Figure(figsize=(10, 8 + 2.4 * (bar_rows - 1)), dpi=110)
+    grid = fig.add_gridspec(bar_rows + 2, 1, height_ratios=[1.5] * bar_rows + [1, 1], hspace=0.75)
+    habit_row = grid[0].subgridspec(1, len(habits), wspace=0.45)
     for i, habit in enumerate(habits.values()):
-        draw_habit_bars(fig.add_subplot(grid[0, i]), habit)
+        draw_habit_bars(fig.add_subplot(habit_row[0, i]), habit)
+    if delivery:
+        # Centred under the habits, each bar pair as wide as a habit's.
+        sound_row = grid[1].subgridspec(1, len(habits), wspace=0.45)
+        first = (len(habits) - len(delivery)) // 2
+        for i, figure in enumerate(delivery):
+            draw_habit_bars(fig.add_subplot(sound_row[0, first + i]), figure)
     end = max(float(s.time_s[0] + s.duration_s) if len(s) else 1.0 for s in (before, after))
-    for row, (which, session) in enumerate((("Before", before), ("After", after)), start=1):
-        ax = fig.add_subplot(grid[row, :])
+    for row, (which, session) in enumerate((("Before", before), ("After", after)), start=bar_rows):
+        ax = fig.add_subplot(grid[row])
         draw_timeline(ax, session, title=titled(which, os.path.basename(session.video)))
         own_end = float(session.time_s[0] + session.duration_s) if len(session) else 0.0
         if own_end < end:  # the shorter recording: mark where it ended
@@ -228,7 +266,7 @@ def comparison_figure(
                 bbox={"facecolor": "white", "edgecolor": "none"},
             )
         ax.set_xlim(0.0, end)  # same time scale for both, so lengths compare at a glance
-    handles = legend_handles(has_sound(before, after))
+    handles = legend_handles(sound)
     fig.legend(handles=handles, loc="lower center", ncol=6, frameon=False, fontsize=8)
     fig.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1)
     fig.savefig(path)
