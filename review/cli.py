@@ -612,6 +612,23 @@ class _StatusLine:
             self._open = False
 
 
+def _list_microphones(ctx: click.Context) -> None:
+    """Print the microphones, numbered as --microphone takes them, and exit (1 if none)."""
+    from review.media.microphone import MicrophoneError, microphone_names
+
+    try:
+        names = microphone_names()
+    except MicrophoneError as err:
+        click.echo(f"review: {err}", err=True)
+        ctx.exit(1)
+    if not names:
+        click.echo("review: no microphone found.", err=True)
+        ctx.exit(1)
+    for i, name in enumerate(names):
+        click.echo(f"{i}: {name}")
+    ctx.exit(0)
+
+
 @main.command()
 @click.option(
     "-o",
@@ -653,6 +670,20 @@ class _StatusLine:
 @click.option(
     "--no-audio", is_flag=True, help="Do not record sound (default: the default microphone)."
 )
+@click.option(
+    "--microphone",
+    metavar="NAME",
+    help="The microphone to record from: its number or a part of its name, as "
+    "--list-microphones shows them (default: the system's default input).",
+)
+@click.option(
+    "--list-microphones",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=lambda ctx, _param, value: _list_microphones(ctx) if value else None,
+    help="List the microphones, numbered for --microphone, and exit.",
+)
 @click.option("--no-analyse", is_flag=True, help="Only record; analyse later.")
 @click.option("--no-pace", is_flag=True, hidden=True, help="Read a file source at full speed.")
 @click.option(
@@ -683,6 +714,7 @@ def record(
     no_audio: bool,
     no_analyse: bool,
     no_pace: bool,
+    microphone: str | None = None,
     calibration: Path | None = None,
     quiet: bool = False,
     db: Path | None = None,
@@ -709,6 +741,7 @@ def record(
         review record                          # 2 minutes, into answer-DATE-TIME.mp4
         review record -o monday.mp4 --seconds 90 --question "Why this job?"
         review record --camera 1 --no-analyse --no-audio
+        review record --microphone usb         # the microphone whose name has "usb"
         review record --calibration-clip       # 5 s: sit upright, look at the lens
     """
     from review.media.writer import check_target
@@ -731,6 +764,15 @@ def record(
         if not no_history:
             _check_history(db)
     source = record_mod.parse_camera(camera)
+    if microphone is not None:
+        if no_audio:
+            raise click.UsageError("--microphone and --no-audio: choose one.")
+        if not record_mod.is_live(source):
+            raise click.UsageError(
+                "--microphone is for a live camera: a video file given as --camera brings its "
+                "own sound track."
+            )
+        record_mod.check_microphone(microphone)
     status = _StatusLine()
     if target.exists():
         status(f"{target} exists: it is replaced when this recording is finished.", False)
@@ -745,6 +787,7 @@ def record(
             pace=not no_pace,
             report=status,
             sound=not no_audio,
+            microphone=microphone,
         )
     except record_mod.RecordingCancelled as err:
         status.end()

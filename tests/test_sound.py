@@ -16,10 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from review.cli import main
-from review.media import video
+from review.errors import InputError
+from review.media import microphone, video
 from review.media.microphone import FileMicrophone, LiveMicrophone, MicrophoneError
 from review.media.soundclock import TOLERANCE_S, Piece, SoundPlacer, split_at
 from review.usecases.record import Camera, record
+from tests.command import in_process
 from tests.media import write_video
 
 RATE = 48000
@@ -305,6 +307,91 @@ def test_when_miniaudio_opens_no_device_the_reason_is_one_line(monkeypatch):
         LiveMicrophone()
     text = str(err.value)
     assert "\n" not in text and "No microphone" in text and "--no-audio" in text
+
+
+# --- choosing the microphone ----------------------------------------------------------------
+
+NAMES = ["Built-in Microphone", "USB Audio Device", "USB Audio Device 2", "Webcam C920 Mic"]
+
+
+def test_a_microphone_is_chosen_by_its_number_or_a_part_of_its_name_in_any_case():
+    assert microphone.choose_microphone("0", NAMES) == 0
+    assert microphone.choose_microphone("3", NAMES) == 3
+    assert microphone.choose_microphone("built-in", NAMES) == 0
+    assert microphone.choose_microphone("c920", NAMES) == 3
+    # A whole name wins over the longer names it is part of.
+    assert microphone.choose_microphone("usb audio device", NAMES) == 1
+    assert microphone.choose_microphone("device 2", NAMES) == 2
+
+
+@pytest.mark.parametrize(
+    ("choice", "said"),
+    [
+        ("4", "there is no microphone 4"),
+        ("headset", "no microphone is called 'headset'"),
+        ("usb", "'usb' fits 2 microphones (USB Audio Device; USB Audio Device 2)"),
+    ],
+)
+def test_a_choice_that_fits_no_microphone_or_several_is_refused_with_the_list(choice, said):
+    with pytest.raises(InputError) as err:
+        microphone.choose_microphone(choice, NAMES)
+    text = str(err.value)
+    assert said in text and "\n" not in text
+    if "fits" not in said:
+        assert "0: Built-in Microphone" in text and "3: Webcam C920 Mic" in text
+
+
+def test_the_chosen_microphone_is_the_device_opened(monkeypatch):
+    import miniaudio
+
+    devices = [{"name": name, "id": f"id-{i}"} for i, name in enumerate(NAMES)]
+    monkeypatch.setattr(microphone, "_capture_devices", lambda: devices)
+    opened = []
+
+    class Device:
+        backend = "test"
+
+        def __init__(self, **kwargs):
+            opened.append(kwargs.get("device_id"))
+
+    monkeypatch.setattr(miniaudio, "CaptureDevice", Device)
+    assert LiveMicrophone(device="c920").name == "Webcam C920 Mic"
+    assert LiveMicrophone().name is None  # the system's default
+    assert opened == ["id-3", None]
+
+
+def test_record_lists_the_microphones_and_refuses_an_unknown_one_before_recording(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(microphone, "_capture_devices", lambda: [{"name": n} for n in NAMES])
+    listed = in_process("record", "--list-microphones")
+    assert listed.returncode == 0
+    assert listed.stdout.splitlines() == [f"{i}: {name}" for i, name in enumerate(NAMES)]
+    target = tmp_path / "a.mp4"
+    # The default camera (index 0) is not opened: there is none here, and the choice is
+    # refused first.
+    refused = in_process("record", "-o", target, "--microphone", "headset", "--no-preview")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "review: error: no microphone is called 'headset'; the microphones are "
+        + "; ".join(f"{i}: {name}" for i, name in enumerate(NAMES))
+        + "."
+    ]
+    assert not target.exists()
+    clip = write_video(tmp_path / "clip.mp4", [np.full((48, 64, 3), 90, np.uint8)] * 5)
+    for extra in (["--no-audio"], ["--camera", str(clip)]):
+        ran = in_process("record", "-o", target, "--microphone", "usb audio device", *extra)
+        assert ran.returncode == 2 and ran.stderr.count("\n") == 1, ran.stderr
+    assert not target.exists()
+
+
+def test_listing_the_microphones_without_a_sound_system_is_one_line(monkeypatch):
+    def none():
+        raise MicrophoneError(microphone.NO_MICROPHONE.format(why=" (no backend)"))
+
+    monkeypatch.setattr(microphone, "_capture_devices", none)
+    ran = in_process("record", "--list-microphones")
+    assert ran.returncode == 1 and ran.stderr.count("\n") == 1 and "No microphone" in ran.stderr
 
 
 def _run(tmp_path, clip, *extra):

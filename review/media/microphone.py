@@ -3,7 +3,8 @@
 Both deliver blocks of mono float32 samples (-1..1), each stamped with the clock it arrived
 at, on the clock the camera's frames are stamped with (review.media.soundclock places them):
 
-- ``LiveMicrophone``: the system's default input device through miniaudio (its C library
+- ``LiveMicrophone``: the system's default input device (or the one chosen by name or number
+  from ``microphone_names``) through miniaudio (its C library
   is compiled into the wheel on Linux, macOS and Windows; on Linux it uses the desktop's own
   PulseAudio/PipeWire or ALSA client library). Blocks of 20 ms arrive on miniaudio's thread
   and are stamped with ``time.monotonic()``, as the camera's frames are.
@@ -21,13 +22,13 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any, Callable, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from review.errors import ReviewError
+from review.errors import InputError, ReviewError
 
 #: Samples per second asked of a live microphone (every sound card and AAC support it).
 LIVE_RATE = 48000
@@ -109,16 +110,91 @@ NO_MICROPHONE = (
 )
 
 
+def _capture_devices() -> list[dict[str, Any]]:
+    """The input devices miniaudio finds (name, id, ...), in its order, on review's backends.
+
+    Raises:
+        MicrophoneError: miniaudio is missing or no backend could list devices.
+
+    """
+    try:
+        import miniaudio
+    except ImportError:  # pragma: no cover - a dependency; a broken install
+        raise MicrophoneError(NO_MICROPHONE.format(why=" (miniaudio is not installed)")) from None
+    from review.landmarks.holistic import quiet_native_stderr
+
+    backends = [getattr(miniaudio.Backend, name) for name in _BACKENDS]
+    try:
+        with quiet_native_stderr():  # ALSA prints a page of its own on failure
+            devices: list[dict[str, Any]] = miniaudio.Devices(backends=backends).get_captures()
+    except miniaudio.MiniaudioError as err:
+        raise MicrophoneError(NO_MICROPHONE.format(why=f" ({err.args[0]})")) from None
+    return devices
+
+
+def microphone_names() -> list[str]:
+    """The names of the input devices, numbered from 0 as ``--microphone`` takes them.
+
+    Raises:
+        MicrophoneError: None can be listed (no sound system, or miniaudio missing).
+
+    """
+    return [str(d["name"]) for d in _capture_devices()]
+
+
+def choose_microphone(choice: str, names: Sequence[str]) -> int:
+    """The position in ``names`` of the microphone ``choice`` names.
+
+    ``choice`` is its number in the list (as ``review record --list-microphones`` prints it)
+    or a part of its name, in any case ("usb" for "USB Audio Device"); a part that fits
+    several names, or none, is refused with the list.
+
+    Raises:
+        InputError: No microphone, or more than one, fits ``choice``.
+
+    """
+    listed = "; ".join(f"{i}: {name}" for i, name in enumerate(names)) or "none found"
+    wanted = choice.strip()
+    if wanted.isdigit():
+        if int(wanted) < len(names):
+            return int(wanted)
+        raise InputError(f"there is no microphone {wanted}; the microphones are {listed}.")
+    fits = [i for i, name in enumerate(names) if wanted.casefold() in name.casefold()]
+    exact = [i for i in fits if names[i].casefold() == wanted.casefold()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(fits) == 1:
+        return fits[0]
+    if not fits:
+        raise InputError(f"no microphone is called {choice!r}; the microphones are {listed}.")
+    raise InputError(
+        f"{choice!r} fits {len(fits)} microphones ({'; '.join(names[i] for i in fits)}): "
+        "give more of the name, or its number from review record --list-microphones."
+    )
+
+
 class LiveMicrophone(_Queued):
-    """The default input device, through miniaudio."""
+    """An input device (the default one unless chosen), through miniaudio."""
 
     live = True
 
-    def __init__(self, rate: int = LIVE_RATE, clock: Callable[[], float] = time.monotonic) -> None:
-        """Open the default microphone (nothing is recorded before ``start``).
+    def __init__(
+        self,
+        rate: int = LIVE_RATE,
+        clock: Callable[[], float] = time.monotonic,
+        device: str | None = None,
+    ) -> None:
+        """Open the microphone (nothing is recorded before ``start``).
+
+        Args:
+            rate: Samples per second.
+            clock: The clock blocks are stamped with (the camera's).
+            device: Its number or a part of its name (``choose_microphone``); None: the
+                system's default input.
 
         Raises:
-            MicrophoneError: miniaudio is missing, or no input device could be opened.
+            MicrophoneError: miniaudio is missing, or the input device could not be opened.
+            InputError: ``device`` names no microphone, or several.
 
         """
         super().__init__()
@@ -131,6 +207,12 @@ class LiveMicrophone(_Queued):
             raise MicrophoneError(NO_MICROPHONE.format(why=why)) from None
         from review.landmarks.holistic import quiet_native_stderr
 
+        device_id = None
+        self.name: str | None = None
+        if device is not None:
+            devices = _capture_devices()
+            chosen = devices[choose_microphone(device, [str(d["name"]) for d in devices])]
+            device_id, self.name = chosen["id"], str(chosen["name"])
         backends = [getattr(miniaudio.Backend, name) for name in _BACKENDS]
         try:
             with quiet_native_stderr():  # ALSA prints a page of its own on failure
@@ -139,6 +221,7 @@ class LiveMicrophone(_Queued):
                     nchannels=1,
                     sample_rate=rate,
                     buffersize_msec=BLOCK_MS,
+                    device_id=device_id,
                     backends=backends,
                     app_name="review",
                 )
@@ -248,18 +331,23 @@ class FileMicrophone(_Queued):
             self._thread.join()
 
 
-def open_microphone(source: int | str, live: bool, pace: bool = True) -> Microphone:
+def open_microphone(
+    source: int | str, live: bool, pace: bool = True, device: str | None = None
+) -> Microphone:
     """The microphone to record with the camera ``source``.
 
     Args:
         source: The camera (index, device, URL) or the video file standing in for it.
-        live: True for a camera (then the default microphone), False for a file (its track).
+        live: True for a camera (then the microphone ``device``), False for a file (its track).
         pace: For a file: deliver at its own speed.
+        device: For a camera: the microphone's number or a part of its name (None: the
+            system's default input).
 
     Raises:
         MicrophoneError: None could be opened (the reason in one line).
+        InputError: ``device`` names no microphone, or several.
 
     """
     if live:
-        return LiveMicrophone()
+        return LiveMicrophone(device=device)
     return FileMicrophone(str(source), pace=pace)

@@ -44,6 +44,8 @@ from review.media.microphone import (
     FIRST_BLOCK_TIMEOUT_S,
     Microphone,
     MicrophoneError,
+    choose_microphone,
+    microphone_names,
     open_microphone,
 )
 from review.media.soundclock import Piece, SoundPlacer, split_at
@@ -672,6 +674,7 @@ def record(
     pace: bool = True,
     report: Reporter | None = None,
     sound: bool | Microphone = True,
+    microphone: str | None = None,
 ) -> Recording:
     """Record an answer from a camera to ``path``, with each frame's real capture time.
 
@@ -689,13 +692,16 @@ def record(
         sound: Record sound: True for the default microphone (for a video file standing in
             for the camera, its sound track), False for none, or a Microphone to use. When
             none can be opened one line is reported and the video is recorded without sound.
+        microphone: With a live camera and ``sound=True``: the microphone's number or a part
+            of its name, as ``review.media.microphone.microphone_names`` lists them (None:
+            the system's default input). Checked before the camera is opened.
 
     Returns:
         The Recording.
 
     Raises:
         CameraError: The camera could not be opened or sent no frames.
-        InputError: Bad ``camera``, ``seconds`` or ``path``.
+        InputError: Bad ``camera``, ``seconds``, ``path`` or ``microphone``.
         RecordingCancelled: Stopped before the first frame; nothing was written.
 
     Example:
@@ -714,10 +720,12 @@ def record(
         source = parse_camera(camera) if isinstance(camera, str) else camera
         if isinstance(source, int) and source < 0:
             source = parse_camera(str(source))
+        if microphone is not None and sound is True and is_live(source):
+            check_microphone(microphone)
         cam = open_camera(source)
     mic: Microphone | None = None
     try:
-        mic = _start_microphone(sound, cam, pace, report)
+        mic = _start_microphone(sound, cam, pace, report, microphone)
     except BaseException:
         cam.release()
         raise
@@ -792,17 +800,44 @@ def record(
     )
 
 
+def check_microphone(choice: str) -> None:
+    """Refuse a ``--microphone`` that names no microphone, or several, before recording.
+
+    When no microphone can be listed at all (no sound system), nothing is refused here: the
+    recording then goes ahead without sound and says why, as without a choice.
+
+    Raises:
+        InputError: ``choice`` fits no microphone, or several (the list in the message).
+
+    """
+    try:
+        names = microphone_names()
+    except MicrophoneError:
+        return
+    choose_microphone(choice, names)
+
+
 def _start_microphone(
-    sound: bool | Microphone, cam: Camera, pace: bool, report: Reporter
+    sound: bool | Microphone,
+    cam: Camera,
+    pace: bool,
+    report: Reporter,
+    device: str | None = None,
 ) -> Microphone | None:
     """Open and start the microphone and wait for its first block; None (said) if it cannot."""
     if sound is False:
         return None
     try:
-        mic = open_microphone(cam.source, cam.live, pace) if sound is True else sound
+        if sound is True:
+            mic = open_microphone(cam.source, cam.live, pace, device=device if cam.live else None)
+        else:
+            mic = sound
     except MicrophoneError as err:
         report(str(err), False)
         return None
+    chosen = getattr(mic, "name", None)
+    if chosen:
+        report(f"Sound from: {chosen}", False)
     mic.start()
     if not mic.wait_first(FIRST_BLOCK_TIMEOUT_S):
         mic.close()
