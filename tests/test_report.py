@@ -299,7 +299,7 @@ def test_each_still_is_the_label_of_its_own_full_screen_switch_with_its_size(tmp
     path, moments = _report_with_stills(tmp_path)
     html = path.read_text()
     _assert_self_contained(html)
-    figures = re.findall(r"<figure>(.*?)</figure>", html, flags=re.S)
+    figures = re.findall(r"<figure[^>]*>(.*?)</figure>", html, flags=re.S)
     pictured = [f for f in figures if "data:image/jpeg" in f]
     assert len(pictured) == len(moments) == 4
     ids = []
@@ -310,6 +310,41 @@ def test_each_still_is_the_label_of_its_own_full_screen_switch_with_its_size(tmp
         assert f'<label for="{box.group(1)}" style="aspect-ratio: 1280 / 720">' in figure
         assert 'width="1280" height="720"' in figure
     assert len(set(ids)) == len(ids)  # one switch per picture
+    assert "Click a picture to see it full screen" in html
+    assert "<script" not in html.lower()
+
+
+def _comparison_with_stills(tmp_path, size=(1280, 720)):
+    """A comparison page of two synthetic sessions with two stills a side, of ``size``."""
+    from review.judging.compare import compare
+    from review.presenting.compare_report import KeyFrame, render_html
+    from review.presenting.report import still_jpeg
+
+    session = analyse_landmarks(synth.still(10.0), video_path="a.mp4", fps=30.0)
+    w, h = size
+    stills = []
+    for k, (side, column) in enumerate(
+        [("before", "slumped"), ("before", "slumped"), ("after", "slumped"), ("after", "fidgeting")]
+    ):
+        image = np.full((h, w, 3), 60 + 40 * k, np.uint8)
+        stills.append(KeyFrame(side, column, 1.0 + k, f"picture {k}", still_jpeg(image), (w, h)))
+    path = tmp_path / "comparison.html"
+    path.write_text(render_html(compare(session, session), b"\x89PNG", stills))
+    return path
+
+
+def test_each_comparison_still_is_the_label_of_its_own_full_screen_switch(tmp_path):
+    html = _comparison_with_stills(tmp_path).read_text()
+    figures = re.findall(r'<figure class="zoomable">(.*?)</figure>', html, flags=re.S)
+    assert len(figures) == 4
+    ids = []
+    for figure in figures:
+        box = re.search(r'<input type="checkbox" class="zoom" id="([^"]+)"', figure)
+        assert box is not None
+        ids.append(box.group(1))
+        assert f'<label for="{box.group(1)}" style="aspect-ratio: 1280 / 720">' in figure
+        assert 'width="1280" height="720"' in figure
+    assert len(set(ids)) == 4
     assert "Click a picture to see it full screen" in html
     assert "<script" not in html.lower()
 
@@ -362,5 +397,30 @@ def test_stills_are_two_to_a_row_and_a_click_shows_one_full_screen_in_a_browser(
             assert page.locator(".zoom").first.is_hidden()
             assert page.get_by_text("Click a picture").is_hidden()
             assert remote == []
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_a_click_shows_a_comparison_still_full_screen_in_a_browser(tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    path = _comparison_with_stills(tmp_path)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.goto(path.as_uri())
+            stills = page.locator(".stills img")
+            assert stills.count() == 4
+            before = stills.nth(2).evaluate(_PAGE_BOX)
+            assert before[2] < 600  # in its column
+            stills.nth(2).click()
+            full = stills.nth(2).bounding_box()
+            assert (full["x"], full["y"], full["width"], full["height"]) == (0, 0, 1200, 800)
+            stills.nth(2).click()
+            assert stills.nth(2).evaluate(_PAGE_BOX) == before
+            page.emulate_media(media="print")
+            assert page.locator(".zoom").first.is_hidden()
+            assert page.get_by_text("Click a picture").is_hidden()
         finally:
             browser.close()

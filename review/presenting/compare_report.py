@@ -44,6 +44,7 @@ class KeyFrame:
         time_s: Time of the frame in its recording, seconds.
         caption: Plain-language caption.
         jpeg: The still, JPEG bytes.
+        size: Its width and height, pixels (the page keeps its room while it is enlarged).
 
     """
 
@@ -52,6 +53,7 @@ class KeyFrame:
     time_s: float
     caption: str
     jpeg: bytes
+    size: tuple[int, int]
 
 
 def keyframes(
@@ -95,7 +97,7 @@ def keyframes(
         m = still.moment
         what = BY_COLUMN[m.column].problem
         caption = f"{what} at {mmss(m.time_s)}: the longest, {span_text(m.event)}"
-        out.append(KeyFrame(side, m.column, m.time_s, caption, still.jpeg))
+        out.append(KeyFrame(side, m.column, m.time_s, caption, still.jpeg, still.size))
     return out, None
 
 
@@ -183,8 +185,14 @@ def render_html(
     for name, rule in HABIT_RULES.items():
         pair = {
             side: [
-                {"uri": data_uri(s.jpeg, "image/jpeg"), "caption": s.caption}
-                for s in (stills or [])
+                {
+                    "uri": data_uri(s.jpeg, "image/jpeg"),
+                    "caption": s.caption,
+                    "width": s.size[0],
+                    "height": s.size[1],
+                    "id": f"still-{side}-{name}-{k}",
+                }
+                for k, s in enumerate(stills or [])
                 if s.side == side and s.column == name
             ]
             for side in ("before", "after")

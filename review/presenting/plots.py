@@ -217,7 +217,7 @@ def draw_habit_bars(ax: Axes, habit: HabitComparison | DeliveryComparison) -> No
 def _bar_unit(item: HabitComparison | DeliveryComparison) -> str:
     if item.unit == "%":
         return "% of judged time"
-    return item.unit.replace("/min", " per minute")
+    return "per minute" if item.unit == "per min" else item.unit.replace("/min", " per minute")
 
 
 def comparison_figure(
@@ -268,7 +268,9 @@ def comparison_figure(
         ax.set_xlim(0.0, end)  # same time scale for both, so lengths compare at a glance
     handles = legend_handles(sound)
     fig.legend(handles=handles, loc="lower center", ncol=6, frameon=False, fontsize=8)
-    fig.subplots_adjust(left=0.15, right=0.97, top=0.93, bottom=0.1)
+    # Room under the last timeline for its axis label and the legend's two rows (inches).
+    height_in = fig.get_size_inches()[1]
+    fig.subplots_adjust(left=0.15, right=0.97, top=1 - 0.56 / height_in, bottom=1.15 / height_in)
     fig.savefig(path)
 
 
