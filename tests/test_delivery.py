@@ -219,6 +219,16 @@ def test_one_synthesised_clip_against_its_truth() -> None:
     assert d.speech[0].start_s == pytest.approx(truth["speech"][0][0], abs=0.15)
 
 
+@pytest.mark.parametrize("name", ["held_us_m_220_snr15.mp4", "held_us_f_250_snr15.mp4"])
+def test_fast_speech_is_not_counted_slow(name: str) -> None:
+    """Held-out voices at 220 and 250 words a minute (the rate was 24 % low at 220 once)."""
+    from review.judging.analysis import sound_delivery
+
+    truth = json.loads((SPEECH / "truth.json").read_text())[name]
+    d = sound_delivery(SPEECH / name)
+    assert d.syllables_per_min == pytest.approx(truth["syllables_per_min"], rel=0.10)
+
+
 @pytest.mark.integration
 def test_review_analyse_shows_delivery_everywhere(tmp_path: Path) -> None:
     """`review analyse` on a synthesised answer: summary.json, report, history, compare."""

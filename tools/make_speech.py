@@ -104,6 +104,23 @@ SPECS = [
     Spec(
         "held_us_m_175_snr5", "en-us+m2", 175, (0.6, 3.3, 1.3, 0.5, 2.5), 5.0, "babble", "held_out"
     ),
+    # Added later, at the end so the clips above keep their noise (one generator for all):
+    # fast speech, which nervous candidates have (the first ten clips stopped at 220 wpm, and
+    # the held-out 220 was counted 24 % slow).
+    Spec("tune_us_240_snr20", "en-us", 240, (0.9, 2.2, 0.5, 1.6, 3.1), 20.0, "pink", "tune"),
+    Spec("tune_us_265_snr15", "en-us", 265, (1.4, 0.6, 2.8, 0.9, 1.9), 15.0, "babble", "tune"),
+    Spec(
+        "held_us_f_250_snr15", "en-us+f2", 250, (0.7, 3.0, 1.2, 2.0, 0.6), 15.0, "pink", "held_out"
+    ),
+    Spec(
+        "held_gb_m_235_snr10",
+        "en-gb+m3",
+        235,
+        (2.4, 0.8, 1.5, 0.5, 2.6),
+        10.0,
+        "babble",
+        "held_out",
+    ),
 ]
 LEAD_S = 1.0  # silence before the first phrase and after the last
 

@@ -44,9 +44,13 @@ MIN_DIP_DB = 2.0
 SILENCE_DB = -25.0
 #: A syllable's peak must be voiced: YIN's aperiodicity under this (looser than pitch's
 #: YIN_THRESHOLD, as Praat's voicing threshold is for De Jong and Wempe: noise raises it).
-#: Tried on the tuning clips: 0.15 missed syllables in noise (rate 40 % low at 10 dB SNR),
-#: 0.35 and 0.5 within 0.5 % of each other.
-VOICED_BELOW = 0.35
+#: Tried on the tuning clips: 0.15 missed syllables in noise (rate 40 % low at 10 dB SNR);
+#: 0.35 and 0.5 were within 0.5 % of each other at 120-200 words a minute, but at 240 and
+#: 265 (two tuning clips added for fast speech) 0.35 counted 10 % and 18 % slow, the
+#: short vowels' peaks falling just outside the voiced frames: 0.45-0.6 gave the same
+#: (mean error 4.1 %, worst +6.8 %; 0.7: worst +9.2 %), so the middle, 0.5. Held out, the
+#: 220 words a minute voice went from 24 % slow to 7 %.
+VOICED_BELOW = 0.5
 #: The band whose intensity is peaked for syllables, Hz (None: the whole sound). Most of a
 #: vowel's energy is in it, and most of a room's hum is below it (the whole sound: rate error
 #: 8-20 % on the tuning clips; this band: 4-14 %).
