@@ -235,3 +235,29 @@ def test_the_noise_floor_is_the_jitter_of_the_stillest_stretches():
     # The stillest windows' spread: a little under the jitter's own (a low percentile of
     # 2-second samples), and not raised by the sway.
     assert 0.0025 < fidget.still_noise(x, t) < 0.0045
+
+
+def test_smoothing_every_frame_measured_is_the_running_mean():
+    rng = np.random.default_rng(5)
+    t = _t(4.0)
+    x = rng.normal(0, 1, len(t))
+    measured = np.ones(len(t), bool)
+    assert np.array_equal(
+        fidget.smooth_measured(x, t, fidget.SMOOTH_S, measured), fidget.smooth(x, t, 0.1)
+    )
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.integers(0, 2**31 - 1), st.integers(2, 6))
+def test_smoothing_uses_measured_frames_only_and_interpolates_between(seed, step):
+    # Frames measured every ``step`` frames, the rest interpolated as the pipeline does: the
+    # measured frames are averaged among themselves only, the frames between follow them.
+    rng = np.random.default_rng(seed)
+    t = _t(4.0)
+    measured = np.zeros(len(t), bool)
+    measured[::step] = measured[-1] = True
+    x = np.interp(t, t[measured], rng.normal(0, 1, len(t))[measured])
+    out = fidget.smooth_measured(x, t, fidget.SMOOTH_S, measured)
+    alone = fidget.smooth(np.where(measured, x, np.nan), t, fidget.SMOOTH_S)
+    assert np.allclose(out[measured], alone[measured])
+    assert np.allclose(out, np.interp(t, t[measured], alone[measured]))
