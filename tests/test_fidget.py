@@ -4,7 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from review.detectors import fidget
+from review.detectors.slump import shoulder_width
 from review.judging.analysis import analyse_landmarks
+from review.landmarks.holistic import PoseLandmark as P
 from tests import synth
 
 FPS = 30.0
@@ -405,3 +407,27 @@ def test_steady_turns_marks_the_turns_of_a_run():
     flags = np.zeros(len(t), bool)
     flags[[3, 60, 65, 70, 75, 80, 85, 90, 95, 100, 170]] = True  # nine turns 1/6 s apart
     assert np.flatnonzero(fidget.steady_turns(flags, t)).tolist() == list(range(60, 101, 5))
+
+
+def _shoulders_in_view_on(share):
+    """The still template with its left shoulder moved past the frame's side but on the first
+    ``share`` of the frames, where it is just inside and the shoulders read 20 % narrower."""
+    lm = synth.still(10.0, FPS)
+    n_in = int(round(share * len(lm)))
+    left, right = lm.pose[:, P.LEFT_SHOULDER, 0], lm.pose[:, P.RIGHT_SHOULDER, 0]
+    lm.pose[:, P.LEFT_SHOULDER, 0] = np.where(
+        np.arange(len(lm)) < n_in, right + 0.8 * (left - right), 1.05
+    )
+    return lm
+
+
+def test_a_unit_from_a_few_frames_with_the_shoulders_at_the_edge_is_not_used():
+    lm = _shoulders_in_view_on(0.05)
+    face_w = float(np.median(lm.face_box[:, 2] - lm.face_box[:, 0])) * lm.frame_size[0]
+    assert fidget.body_scale(lm) == pytest.approx(fidget.FACE_TO_SHOULDERS * face_w, rel=1e-4)
+
+
+def test_shoulders_in_view_often_enough_give_the_unit():
+    lm = _shoulders_in_view_on(fidget.MIN_SHOULDERS_SHARE + 0.05)
+    seen = float(np.nanmedian(shoulder_width(lm)))
+    assert fidget.body_scale(lm) == pytest.approx(seen, rel=1e-4)
