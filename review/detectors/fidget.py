@@ -85,7 +85,8 @@ MIN_HAND_TURNS = 6
 MIN_FIDGET_S = 1.0
 #: Inside a steady rhythm (``steady_turns``) a swing counts on the torso and the head from this
 #: many shoulder widths (and still ``NOISE_SWINGS`` times the track's noise) ... Chosen on man
-#: A's 3 Hz bounce (tuned; its swings measured 0.022-0.032, median 0.026): its steady runs
+#: A's 3 Hz bounce (tuned; its swings measured 0.022-0.032 from the 10th to the 90th
+#: percentile, median 0.026): its steady runs
 #: covered 94 % of it sampled and all of it every frame at any floor from 0.005 to 0.015, 78 %
 #: sampled at 0.02, none at 0.025. No tuned clip's still or talking time had a steady run at
 #: any floor down to 0.005 (nor, checked after, any held-out clip's).
