@@ -229,6 +229,24 @@ def test_fast_speech_is_not_counted_slow(name: str) -> None:
     assert d.syllables_per_min == pytest.approx(truth["syllables_per_min"], rel=0.10)
 
 
+def test_real_speech_against_its_hand_labels() -> None:
+    """A real recording (JFK, 1961: an echoing outdoor speech, crowd noise at the end), labelled
+    by hand (sample_videos/speech_real/SOURCES.md); no constant was chosen on it."""
+    from review.judging.analysis import sound_delivery
+
+    real = ROOT / "sample_videos" / "speech_real"
+    name = "jfk_inaugural_1961.flac"
+    truth = json.loads((real / "truth.json").read_text())[name]
+    d = sound_delivery(real / name, video_start_s=0.0)  # sound only: no video to align to
+    found = [(s.start_s, s.end_s) for s in d.speech]
+    assert len(found) == len(truth["speech"])  # every phrase, the 0.4 s pause inside one too
+    for (start, end), (a, b) in zip(found, truth["speech"]):
+        assert start == pytest.approx(a, abs=0.1)
+        assert b - 0.1 <= end <= b + 0.3  # the detector holds on a little after a phrase
+    assert len(d.long_pauses) == 0  # the longest pause is 1.24 s, under LONG_PAUSE_S
+    assert d.syllables_per_min == pytest.approx(truth["syllables_per_min"], rel=0.10)
+
+
 @pytest.mark.integration
 def test_review_analyse_shows_delivery_everywhere(tmp_path: Path) -> None:
     """`review analyse` on a synthesised answer: summary.json, report, history, compare."""

@@ -4,11 +4,12 @@ Per clip: speech agreement (balanced accuracy of speech / no speech every 10 ms)
 found (a true pause of at least LONG_PAUSE_S is found when a detected long pause has both
 edges within EDGE_S of it; precision is the share of detected long pauses that match a true
 one), the mean edge error of the matches, and the speaking rate's error (syllables a minute
-of the answer, percent of the truth). Then the mean over the tuning clips and over the
+of the answer, percent of the truth). Then the mean over the tuning clips, over the
 held-out clips (the constants were chosen on the tuning clips only: ``--grid`` prints what
-the grid of intensity window x minimum dip gives on them).
+the grid of intensity window x minimum dip gives on them) and over the real recordings
+labelled by hand (``sample_videos/speech_real``, no constant chosen on them).
 
-Usage: python tools/eval_delivery.py [--clips DIR] [--grid] [--json FILE]
+Usage: python tools/eval_delivery.py [--clips DIR ...] [--grid] [--json FILE]
 """
 
 from __future__ import annotations
@@ -68,13 +69,17 @@ def score(truth: dict, found: delivery.Delivery) -> dict[str, float]:
     }
 
 
-def load(clips: Path) -> list[tuple[str, dict, audio.Sound, tuple[np.ndarray, float]]]:
-    truth = json.loads((clips / "truth.json").read_text())
+SPLITS = ("tune", "held_out", "real")
+
+
+def load(folders: list[Path]) -> list[tuple[str, dict, audio.Sound, tuple[np.ndarray, float]]]:
     out = []
-    for name, t in truth.items():
-        sound = audio.read_sound(clips / name)
-        assert sound is not None, name
-        out.append((name, t, sound, vad.speech_probability(sound.samples, sound.rate)))
+    for clips in folders:
+        truth = json.loads((clips / "truth.json").read_text())
+        for name, t in truth.items():
+            sound = audio.read_sound(clips / name)
+            assert sound is not None, name
+            out.append((name, t, sound, vad.speech_probability(sound.samples, sound.rate)))
     return out
 
 
@@ -86,10 +91,16 @@ def evaluate(items: list) -> list[tuple[str, str, dict[str, float]]]:
     return rows
 
 
+def _mean(values: list[float]) -> float:
+    """The mean of the values that are not NaN (NaN when none is: no long pause to find)."""
+    known = [v for v in values if v == v]
+    return float(np.mean(known)) if known else float("nan")
+
+
 def summary(rows: list, split: str) -> dict[str, float]:
     chosen = [r for _n, s, r in rows if s == split]
     keys = ["speech_balanced", "long_recall", "long_precision", "edge_error_s"]
-    out = {k: float(np.nanmean([r[k] for r in chosen])) for k in keys}
+    out = {k: _mean([r[k] for r in chosen]) for k in keys}
     errors = np.array([r["rate_error_pct"] for r in chosen])
     out["rate_abs_error_pct"] = float(np.nanmean(np.abs(errors)))
     out["rate_worst_error_pct"] = float(errors[np.nanargmax(np.abs(errors))])
@@ -99,7 +110,12 @@ def summary(rows: list, split: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", type=Path, default=ROOT / "sample_videos" / "speech")
+    parser.add_argument(
+        "--clips",
+        type=Path,
+        nargs="+",
+        default=[ROOT / "sample_videos" / "speech", ROOT / "sample_videos" / "speech_real"],
+    )
     parser.add_argument("--grid", action="store_true", help="the tuning grid, tuning clips only")
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
@@ -126,11 +142,14 @@ def main() -> None:
     )
     for name, split, r in rows:
         print(
-            f"{name[:-4]:26} {split:8} {r['speech_balanced']:6.3f} {r['long_recall']:6.2f} "
-            f"{r['long_precision']:6.2f} {r['edge_error_s']:6.3f} {r['rate']:6.0f} "
-            f"{r['truth_rate']:6.0f} {r['rate_error_pct']:+6.1f} {r['pitch_sd_st']:8.2f}"
+            f"{name.rsplit('.', 1)[0][:26]:26} {split:8} {r['speech_balanced']:6.3f} "
+            f"{r['long_recall']:6.2f} {r['long_precision']:6.2f} {r['edge_error_s']:6.3f} "
+            f"{r['rate']:6.0f} {r['truth_rate']:6.0f} {r['rate_error_pct']:+6.1f} "
+            f"{r['pitch_sd_st']:8.2f}"
         )
-    result = {split: summary(rows, split) for split in ("tune", "held_out")}
+    result = {
+        split: summary(rows, split) for split in SPLITS if any(s == split for _n, s, _r in rows)
+    }
     for split, s in result.items():
         print(
             f"{split:8}: speech agreement {s['speech_balanced']:.3f} (worst "
