@@ -152,3 +152,37 @@ def test_the_body_is_measured_on_fewer_frames_than_the_face_and_saved_so(tmp_pat
     lm.save(tmp_path / "lm.npz")
     back = Landmarks.load(tmp_path / "lm.npz")
     assert np.array_equal(back.body_analysed, lm.body_analysed)
+
+
+class _CropRecorder:
+    """Stands in for the extractor: keeps the images FaceMesh is given, finds no face."""
+
+    def __init__(self):
+        self.images = []
+
+    def face_row_rgb(self, image, t, near=None):
+        self.images.append(image)
+        return np.full(ROW_SIZE, np.nan, np.float32)
+
+
+@pytest.mark.parametrize("recording", [(1280, 720), (1920, 1080), (3840, 2160)])
+def test_facemesh_is_given_the_face_in_the_image_it_sees_whatever_the_recording_size(recording):
+    # MediaPipe is given frames at most MAX_INFERENCE_SIDE wide: a 1920x1080 recording's face,
+    # placed in the recording's pixels, must be cut from the smaller image where it is there.
+    from review.landmarks.holistic import MAX_INFERENCE_SIDE
+
+    w, h = recording
+    scale = min(1.0, MAX_INFERENCE_SIDE / max(w, h))
+    image = np.zeros((round(h * scale), round(w * scale), 3), np.uint8)
+    face_px = np.array([0.70, 0.60, 0.78, 0.74]) * (w, h, w, h)  # lower right of the frame
+    x0, y0, x1, y1 = (face_px * scale).round().astype(int)
+    image[y0:y1, x0:x1] = 255  # the face, where it is in the image MediaPipe sees
+    recorder = _CropRecorder()
+    follower = pipeline._FaceFollower(recorder)
+    assert follower.place(face_px, (w, h))
+    follower.row(image, 1.0, (w, h))
+    (crop,) = recorder.images
+    face_area = (x1 - x0) * (y1 - y0)
+    assert (crop == 255).all(axis=2).sum() == face_area  # the whole face is in the crop
+    side = facecrop.CROP_FACES * max(x1 - x0, y1 - y0)
+    assert abs(crop.shape[1] - side) <= 2 and abs(crop.shape[0] - side) <= 2

@@ -110,3 +110,115 @@ def test_every_decoded_frame_gets_a_row_with_its_container_time(sample):
     lm = pipeline.extract_landmarks(sample("face_noface.mov"), workers=1, chunk_s=2.0)
     assert len(lm) == 169
     assert np.all(np.diff(lm.time_s) > 0)
+
+
+class _FakeExtractor:
+    """Stands in for MediaPipe: a face in the middle of every frame, a pose under it.
+
+    ``stranger`` moves the face FaceMesh finds a frame's width away from the pose (someone
+    else beside the person measured). Records whether Holistic was asked for its face.
+    """
+
+    def __init__(self, size, stranger=False):
+        from review.landmarks.holistic import FACE_BOX_COLUMN, ROW_SIZE
+
+        self.size, self.stranger, self.calls = size, stranger, []
+        self._box, self._rows = FACE_BOX_COLUMN, ROW_SIZE
+
+    def reset(self):
+        pass
+
+    def _face(self, row, cx):
+        row[self._box : self._box + 4] = [cx - 0.05, 0.3, cx + 0.05, 0.45]
+        return row
+
+    def row_rgb(self, image, t, face=True):
+        self.calls.append(face)
+        row = np.full(self._rows, np.nan, np.float32)
+        pose = row[: 33 * 4].reshape(33, 4)
+        pose[:, 0], pose[:, 1], pose[:, 2], pose[:, 3] = 0.5, 0.38, 0.0, 0.9
+        pose[11:, 1] = 0.7  # shoulders and below
+        return self._face(row, 0.5) if face else row
+
+    def face_row_rgb(self, image, t, near=None):
+        # found where it was (``near``, in what it is given: a crop around the face, or the
+        # frame), as large as it is in the frame
+        row = np.full(self._rows, np.nan, np.float32)
+        sx, sy = self.size[0] / image.shape[1], self.size[1] / image.shape[0]
+        cx, cy = near if near is not None else (0.5, 0.375)
+        if self.stranger:
+            cx += 0.3 * sx
+        row[self._box : self._box + 4] = [
+            cx - 0.05 * sx,
+            cy - 0.075 * sy,
+            cx + 0.05 * sx,
+            cy + 0.075 * sy,
+        ]
+        return row
+
+
+def _fake_chunk(tmp_path, stranger):
+    from tests.media import write_video
+
+    images = [np.full((240, 320, 3), 90, np.uint8) for _ in range(45)]
+    path = write_video(tmp_path / "clip.mp4", images)
+    info = video.probe(path)
+    extractor = _FakeExtractor((info.width, info.height), stranger)
+    result = pipeline.extract_chunk(
+        str(path), info, pipeline.Chunk(0.0, float("inf")), 10.0, extractor
+    )
+    return extractor, result
+
+
+def test_holistic_finds_the_face_only_where_facemesh_did_not(tmp_path):
+    extractor, result = _fake_chunk(tmp_path, stranger=False)
+    assert result.body_analysed.sum() >= 4  # the body is followed ...
+    assert extractor.calls[0] is True  # ... Holistic shows FaceMesh where to look first,
+    assert not any(extractor.calls[1:])  # then FaceMesh has the face: Holistic's is not needed
+
+
+def test_a_face_off_the_measured_persons_pose_is_replaced_by_holistics(tmp_path):
+    # FaceMesh found someone beside the person whose pose is measured: Holistic runs again with
+    # its face, and the row keeps the face on the person's shoulders.
+    from review.landmarks.holistic import FACE_BOX_COLUMN
+
+    extractor, result = _fake_chunk(tmp_path, stranger=True)
+    assert extractor.calls.count(True) >= result.body_analysed.sum()
+    body_rows = result.rows[result.body_analysed]
+    centre = (body_rows[:, FACE_BOX_COLUMN] + body_rows[:, FACE_BOX_COLUMN + 2]) / 2
+    np.testing.assert_allclose(centre, 0.5, atol=1e-6)
+
+
+def test_a_face_is_on_a_pose_near_its_face_points_only():
+    row = _FakeExtractor((640, 480)).row_rgb(None, 0.0, face=False)
+    size = (640, 480)
+    on = np.array([0.45, 0.3, 0.55, 0.45]) * (640, 480, 640, 480)
+    beside = on + (0.2 * 640, 0, 0.2 * 640, 0)
+    assert pipeline._face_on_pose(on, row, size)
+    assert not pipeline._face_on_pose(beside, row, size)
+    no_pose = np.full_like(row, np.nan)
+    assert pipeline._face_on_pose(beside, no_pose, size)  # nothing to tell by
+
+
+@pytest.mark.integration  # imports MediaPipe's landmark message
+@pytest.mark.parametrize("cols", [3, 4])
+def test_landmarks_read_from_the_wire_form_equal_those_read_point_by_point(cols):
+    from mediapipe.framework.formats import landmark_pb2
+
+    from review.landmarks.holistic import _points
+
+    rng = np.random.default_rng(cols)
+    values = rng.normal(size=(478, cols)).astype(np.float32)
+    message = landmark_pb2.NormalizedLandmarkList()
+    for v in values:
+        point = message.landmark.add(x=v[0], y=v[1], z=v[2])
+        if cols == 4:
+            point.visibility = v[3]
+    got = _points(message, 478, with_visibility=cols == 4)
+    np.testing.assert_array_equal(got, values)
+    # a layout it does not expect (a point without z; a presence field) is read point by point
+    message.landmark[7].ClearField("z")
+    message.landmark[9].presence = 0.5
+    got = _points(message, 478, with_visibility=cols == 4)
+    values[7, 2] = 0.0
+    np.testing.assert_array_equal(got, values)

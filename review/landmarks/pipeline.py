@@ -10,7 +10,8 @@ Five measured choices make a 2-minute answer take a fraction of its length on tw
   one of them for ``HAND_DENSE_S`` after a hand was near the face (``BodySchedule``), and on
   any frame whose face FaceMesh did not find (Holistic then shows where it is). Where both
   ran, the face is FaceMesh's, unless FaceMesh found someone other than the person whose
-  pose Holistic measured.
+  pose Holistic measured; Holistic finds its own face (a fifth of its cost on a webcam
+  close-up) only where it is used (``LandmarkExtractor.row_rgb``'s ``face``).
 - **Sampling.** The face is analysed on every frame for ``DENSE_S`` seconds whenever the head
   has turned back twice within ``REVERSAL_S`` (each time after moving at least ``MIN_STEP``
   face widths): posture, gaze and slow rocking are followed well at 10 Hz, fast small
@@ -103,6 +104,7 @@ RETRY_S = 1e-3
 
 
 _NOSE_COLUMN = P.NOSE * 4  # x of the pose's nose: NaN when no pose was found
+_POSE_FACE_POINTS = P.MOUTH_RIGHT + 1  # the pose's points 0-10 are on the face
 _POSE_HAND = (P.LEFT_WRIST, P.RIGHT_WRIST, P.LEFT_INDEX, P.RIGHT_INDEX)
 
 
@@ -326,38 +328,81 @@ def _same_face(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
     return bool(gap <= width / 2)
 
 
+def _pose_face_centre(
+    row: NDArray[np.float32], frame_size: tuple[int, int]
+) -> NDArray[np.float64] | None:
+    """The mean of the pose's face points (nose, eyes, ears, mouth) in pixels; None: no pose."""
+    points = row[: _POSE_FACE_POINTS * 4].reshape(-1, 4)[:, :2].astype(np.float64)
+    if np.isnan(points).any():
+        return None
+    return points.mean(axis=0) * frame_size  # type: ignore[no-any-return]
+
+
+def _face_on_pose(
+    box_px: NDArray[np.float64], row: NDArray[np.float32], frame_size: tuple[int, int]
+) -> bool:
+    """Whether a face box (pixels) is the face of the pose in ``row``.
+
+    Its centre must be within half a face width of the pose's face points' mean
+    (``_pose_face_centre``). True when there is no pose to tell by.
+    """
+    centre = _pose_face_centre(row, frame_size)
+    if centre is None or np.isnan(box_px).any():
+        return True
+    width = box_px[2] - box_px[0]
+    gap = np.hypot(centre[0] - (box_px[0] + box_px[2]) / 2, centre[1] - (box_px[1] + box_px[3]) / 2)
+    return bool(gap <= width / 2)
+
+
 class _FaceFollower:
-    """FaceMesh on a crop around the face last seen (see facecrop); the whole frame at first."""
+    """FaceMesh on a crop around the face last seen (see facecrop); the whole frame at first.
+
+    The face is kept in the recording's pixels (``frame_size``); the crop is cut in the pixels
+    of the image given, which MediaPipe gets at most MAX_INFERENCE_SIDE wide (a 1920x1080
+    recording is analysed at 1280x720).
+    """
 
     def __init__(self, extractor: LandmarkExtractor) -> None:
         self.extractor = extractor
-        self.crop: facecrop.Crop | None = None
-        self.centre = (math.nan, math.nan)  # of the face last seen, pixels
+        self.box: NDArray[np.float64] | None = None  # the face last seen, recording pixels
 
     def place(self, box_px: NDArray[np.float64], frame_size: tuple[int, int]) -> bool:
         """Look around this face box from now on; False (and no change) if it is no face."""
-        crop = facecrop.around(box_px, frame_size)
-        if crop is not None:
-            self.crop = crop
-            self.centre = ((box_px[0] + box_px[2]) / 2, (box_px[1] + box_px[3]) / 2)
-        return crop is not None
+        found = facecrop.around(box_px, frame_size) is not None
+        if found:
+            self.box = np.asarray(box_px, dtype=np.float64)
+        return found
+
+    def recentre(self, row: NDArray[np.float32], frame_size: tuple[int, int]) -> None:
+        """Look where the pose in ``row`` has its face, if the face last seen is not there."""
+        centre = _pose_face_centre(row, frame_size)
+        if self.box is None or centre is None or _face_on_pose(self.box, row, frame_size):
+            return
+        half = (self.box[2:] - self.box[:2]) / 2
+        self.box = np.concatenate([centre - half, centre + half])
 
     def row(
         self, image: NDArray[np.uint8], t: float, frame_size: tuple[int, int]
     ) -> NDArray[np.float32]:
         """FaceMesh's landmarks, in the whole frame's units; the crop follows the face found."""
-        if self.crop is None:
+        if self.box is None:
             row = self.extractor.face_row_rgb(image, t)
         else:
+            size = (image.shape[1], image.shape[0])
+            box = self.box
+            if size != frame_size:
+                sx, sy = size[0] / frame_size[0], size[1] / frame_size[1]
+                box = box * (sx, sy, sx, sy)
+            crop = facecrop.around(box, size)
+            assert crop is not None  # placed only where it makes one
             # The face nearest where it was: a crop around one of several people close
             # together (a teacher among children) may hold another face.
-            crop = self.crop
             near = (
-                (self.centre[0] - crop.x0) / crop.width,
-                (self.centre[1] - crop.y0) / crop.height,
+                ((box[0] + box[2]) / 2 - crop.x0) / crop.width,
+                ((box[1] + box[3]) / 2 - crop.y0) / crop.height,
             )
             row = self.extractor.face_row_rgb(crop.image(image), t, near)
-            row[FACE_COLUMNS] = facecrop.to_frame(row[FACE_COLUMNS], crop, frame_size)
+            row[FACE_COLUMNS] = facecrop.to_frame(row[FACE_COLUMNS], crop, size)
         if not np.isnan(row[FACE_BOX_COLUMN]):
             self.place(_face_box(row, frame_size), frame_size)
         return row
@@ -399,41 +444,67 @@ def extract_chunk(
     face = _FaceFollower(extractor)
     pose_tracked = [False]
 
-    def whole_row(image: NDArray[np.uint8], t: float) -> NDArray[np.float32]:
-        row = extractor.row_rgb(image, t)
+    def whole_row(image: NDArray[np.uint8], t: float, with_face: bool) -> NDArray[np.float32]:
+        row = extractor.row_rgb(image, t, face=with_face)
         if pose_tracked[0] and np.isnan(row[_NOSE_COLUMN]):
             # Lost: Holistic tracks from where the person was in the frame it saw last, which
             # with sampling is a while back; it finds them again by detecting afresh, which it
             # does on the next frame it is given: give it this one again.
-            row = extractor.row_rgb(image, t + RETRY_S)
+            row = extractor.row_rgb(image, t + RETRY_S, face=with_face)
         pose_tracked[0] = not np.isnan(row[_NOSE_COLUMN])
         return row
+
+    def body_for(
+        image: NDArray[np.uint8], t: float, row: NDArray[np.float32]
+    ) -> NDArray[np.float32]:
+        """Holistic's pose and hands for the last frame, with FaceMesh's face ``row``."""
+        if np.isnan(row[FACE_BOX_COLUMN]):
+            return merged(whole_row(image, t, True), row)
+        whole = whole_row(image, t, False)
+        if not _face_on_pose(_face_box(row, size), whole, size):
+            whole = whole_row(image, t + 3 * RETRY_S, True)  # after whole_row's own retry
+        return merged(whole, row)
 
     def landmarks_of(
         frame: video.DecodedFrame, with_body: bool
     ) -> tuple[NDArray[np.float32], bool]:
+        """FaceMesh's face and, with the body or where FaceMesh found no face, Holistic's.
+
+        Holistic's face (from the pose) is asked for only where it is needed: to show FaceMesh
+        where to look first, where FaceMesh did not find the face, and where FaceMesh found
+        someone other than the person whose pose is measured. On the other body frames
+        FaceMesh looks where the pose has its face, if the face it saw last is not there.
+        """
         image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
         if image is None:  # decoded but unusable: the frame stays, unjudged
             return nan_row, with_body
         t = frame.time_s - chunk.start_s + 1.0
-        whole = None
-        if with_body or face.crop is None:
-            whole = whole_row(image, t)
+        whole, whole_face = None, False
+        if face.box is None:
+            # FaceMesh alone does not find a face small in the frame: Holistic shows where.
+            whole, whole_face = whole_row(image, t, True), True
             face.place(_face_box(whole, size), size)
+        elif with_body:
+            whole = whole_row(image, t, False)
+            face.recentre(whole, size)
         row = face.row(image, t, size)
-        if np.isnan(row[FACE_BOX_COLUMN]) and whole is None:
-            # Not found where it was: Holistic finds the person from the pose, and FaceMesh
-            # looks again where Holistic found the face.
-            whole = whole_row(image, t)
-            if face.place(_face_box(whole, size), size):
+        found = not np.isnan(row[FACE_BOX_COLUMN])
+        if not whole_face and (
+            not found
+            or (whole is not None and not _face_on_pose(_face_box(row, size), whole, size))
+        ):
+            # Not found where it was, or someone else: Holistic finds the person's face from
+            # the pose, and FaceMesh looks again where Holistic found it.
+            whole = whole_row(image, t + (3 * RETRY_S if whole is not None else 0.0), True)
+            if not found and face.place(_face_box(whole, size), size):
                 row = face.row(image, t + RETRY_S, size)  # a graph's clock must move on
         if whole is None:
             return row, False
-        whole = with_face(whole, row)
+        whole = merged(whole, row)
         body.taken(frame.time_s, whole)
         return whole, True
 
-    def with_face(whole: NDArray[np.float32], row: NDArray[np.float32]) -> NDArray[np.float32]:
+    def merged(whole: NDArray[np.float32], row: NDArray[np.float32]) -> NDArray[np.float32]:
         """Holistic's row with FaceMesh's face, if it is the face of the person measured."""
         if _same_face(_face_box(row, size), _face_box(whole, size)) or np.isnan(
             whole[FACE_BOX_COLUMN]
@@ -449,7 +520,7 @@ def extract_chunk(
         image = frame.array(MAX_INFERENCE_SIDE, rgb=True)
         if image is None:
             return row
-        return with_face(whole_row(image, frame.time_s - chunk.start_s + 1.0), row)
+        return body_for(image, frame.time_s - chunk.start_s + 1.0, row)
 
     last: video.DecodedFrame | None = None  # the latest frame decoded
     with warnings.catch_warnings(record=True) as caught:
