@@ -87,8 +87,11 @@ LOST_DENSE_S = 1.0
 #: the face's cost); None when every frame is. On every-frame landmarks of the 38 labelled
 #: clips, following the body at 7.5, 3.75, 2.5 and 1.5 frames a second gave the same macro
 #: figures but for slumping (0.979, 0.978, 0.976, 0.975) and touching (2.5 and below lost a
-#: 0.36 s touch of man H's, which the wider HAND_NEAR then found).
-BODY_HZ = 2.5
+#: 0.36 s touch of man H's, which the wider HAND_NEAR then found). 2.5 until Holistic's face
+#: was gated; 2.0 since: on the 2-minute real answer 363 instead of 417 Holistic frames
+#: (a thirteenth fewer), sampled figures the same but aslbook_slump's slumping (0.99 -> 0.96)
+#: and cap12's fidgeting (0.99 -> 1.00).
+BODY_HZ = 2.0
 #: A hand (or the pose's wrist or index finger) within this many face widths of the face box
 #: makes the body followed at the face's rate (at 1 face width man H's hand, on its way to
 #: his mouth, was 2.2 face widths from his face's centre on the frame before) ...
