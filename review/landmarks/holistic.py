@@ -472,6 +472,17 @@ def _points(
     return np.array([(p.x, p.y, p.z) for p in lms], dtype=np.float32)
 
 
+def _wire_record(cols: int) -> np.dtype[np.void]:
+    """One serialised point of ``cols`` fields (see ``_points_from_wire``)."""
+    fields = [("tag", "u1"), ("length", "u1")]
+    for k in range(cols):
+        fields += [(f"key{k}", "u1"), (f"v{k}", "<f4")]
+    return np.dtype(fields)
+
+
+_WIRE_RECORDS = {cols: _wire_record(cols) for cols in (3, 4)}
+
+
 def _points_from_wire(landmark_list: _PointList, cols: int) -> NDArray[np.float32] | None:
     """The points of a landmark list read from its protobuf wire form at once, or None.
 
@@ -485,10 +496,7 @@ def _points_from_wire(landmark_list: _PointList, cols: int) -> NDArray[np.float3
     if serialise is None:
         return None
     data = serialise()
-    fields = [("tag", "u1"), ("length", "u1")]
-    for k in range(cols):
-        fields += [(f"key{k}", "u1"), (f"v{k}", "<f4")]
-    record = np.dtype(fields)
+    record = _WIRE_RECORDS[cols]
     if not data or len(data) % record.itemsize:
         return None
     rows = np.frombuffer(data, dtype=record)

@@ -326,9 +326,16 @@ def _same_face(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
     """Two face boxes (pixels) are one face: centres within half a face width."""
     if np.isnan(a).any() or np.isnan(b).any():
         return False
-    width = max(a[2] - a[0], b[2] - b[0])
-    gap = np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2)
-    return bool(gap <= width / 2)
+    return _near(_box_centre(a), _box_centre(b), max(a[2] - a[0], b[2] - b[0]))
+
+
+def _box_centre(box: NDArray[np.float64]) -> NDArray[np.float64]:
+    return (box[:2] + box[2:]) / 2
+
+
+def _near(a: NDArray[np.float64], b: NDArray[np.float64], face_width: float) -> bool:
+    """Two points (pixels) are within half a face width of each other."""
+    return bool(np.hypot(*(a - b)) <= face_width / 2)
 
 
 def _pose_face_centre(
@@ -352,9 +359,7 @@ def _face_on_pose(
     centre = _pose_face_centre(row, frame_size)
     if centre is None or np.isnan(box_px).any():
         return True
-    width = box_px[2] - box_px[0]
-    gap = np.hypot(centre[0] - (box_px[0] + box_px[2]) / 2, centre[1] - (box_px[1] + box_px[3]) / 2)
-    return bool(gap <= width / 2)
+    return _near(centre, _box_centre(box_px), box_px[2] - box_px[0])
 
 
 class _FaceFollower:
