@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from review.detectors.geometry import face_box_px, hands_px, head_point, pose_px, pose_visible
-from review.landmarks import facecrop, glance
+from review.landmarks import facecrop, glance, heap
 from review.landmarks import workers as workers_module
 from review.landmarks.holistic import (
     FACE_BOX_COLUMN,
@@ -631,7 +631,10 @@ def _tick_shared() -> None:
 def _run_chunk(
     path: str, info: video.VideoInfo, chunk: Chunk, sample_hz: float | None
 ) -> ChunkResult:
-    return extract_chunk(path, info, chunk, sample_hz, _worker["extractor"], _tick_shared)
+    try:
+        return extract_chunk(path, info, chunk, sample_hz, _worker["extractor"], _tick_shared)
+    finally:
+        heap.give_back_freed_memory()
 
 
 def default_workers() -> int:
@@ -721,8 +724,12 @@ def _extract_here(
         if on_frames is not None:
             on_frames(done[0])
 
+    results = []
     with quiet_native_stderr(), LandmarkExtractor() as extractor:
-        return [extract_chunk(path, info, c, sample_hz, extractor, tick) for c in chunks]
+        for chunk in chunks:
+            results.append(extract_chunk(path, info, chunk, sample_hz, extractor, tick))
+            heap.give_back_freed_memory()
+    return results
 
 
 def _extract_in_processes(
