@@ -229,8 +229,9 @@ def main() -> None:
     """Review a recorded interview practice answer, on your own machine.
 
     Finds the nonverbal habits interviewers notice: poor eye contact, slumping, fidgeting
-    and touching your face, frame by frame, and shows when they happened. Nothing is
-    uploaded anywhere.
+    and touching your face, frame by frame, and how you come across: warmth (smiles, an
+    expressive face, nods) and, from the sound, delivery (speaking time, long pauses, pace,
+    monotone). Shows when each happened, and compares sessions. Nothing is uploaded anywhere.
 
     \b
     Example:
