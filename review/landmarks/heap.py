@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 from typing import Callable
 
-_trim: list[Callable[[int], int] | None] = []
 
-
+@functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    if not _trim:
-        function = None
-        if sys.platform.startswith("linux"):
-            try:
-                function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-                function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
-            except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-                function = None
-        _trim.append(function)
-    return _trim[0]
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None
+    function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
+    return function
 
 
 def give_back_freed_memory() -> None:

@@ -557,13 +557,15 @@ def extract_chunk(
         if last is not None:
             analysed[-1] = body_analysed[-1] = True
     warning = "; ".join(str(w.message) for w in caught if w.category is video.DecodeWarning)
-    return ChunkResult(
+    result = ChunkResult(
         time_s=np.asarray(times, dtype=np.float64),
         rows=np.asarray(rows, dtype=np.float32).reshape(len(rows), ROW_SIZE),
         analysed=np.asarray(analysed, dtype=bool),
         body_analysed=np.asarray(body_analysed, dtype=bool),
         warning=warning,
     )
+    heap.give_back_freed_memory()  # what decoding and MediaPipe freed, before the next chunk
+    return result
 
 
 # Worker processes ---------------------------------------------------------------------------
@@ -631,10 +633,7 @@ def _tick_shared() -> None:
 def _run_chunk(
     path: str, info: video.VideoInfo, chunk: Chunk, sample_hz: float | None
 ) -> ChunkResult:
-    try:
-        return extract_chunk(path, info, chunk, sample_hz, _worker["extractor"], _tick_shared)
-    finally:
-        heap.give_back_freed_memory()
+    return extract_chunk(path, info, chunk, sample_hz, _worker["extractor"], _tick_shared)
 
 
 def default_workers() -> int:
@@ -724,12 +723,8 @@ def _extract_here(
         if on_frames is not None:
             on_frames(done[0])
 
-    results = []
     with quiet_native_stderr(), LandmarkExtractor() as extractor:
-        for chunk in chunks:
-            results.append(extract_chunk(path, info, chunk, sample_hz, extractor, tick))
-            heap.give_back_freed_memory()
-    return results
+        return [extract_chunk(path, info, c, sample_hz, extractor, tick) for c in chunks]
 
 
 def _extract_in_processes(
