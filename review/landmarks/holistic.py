@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -418,9 +418,13 @@ def _holistic_face_on_request() -> _Solution:
     through to it or not (MediaPipe's GateCalculator). Pose and hands are those of
     ``mp.solutions.holistic.Holistic`` (same graph, models, options and thresholds).
     """
+    return holistic_solution(holistic_graph())
+
+
+def holistic_graph() -> Any:
+    """The graph of ``_holistic_face_on_request`` (a CalculatorGraphConfig), to be started."""
     import mediapipe as mp
     from mediapipe.framework import calculator_pb2
-    from mediapipe.python import solution_base
     from mediapipe.python.solutions import holistic
 
     graph = calculator_pb2.CalculatorGraphConfig()
@@ -437,6 +441,13 @@ def _holistic_face_on_request() -> _Solution:
     gate.input_stream.extend([pose_face.split(":", 1)[1], "ALLOW:face_wanted"])
     gate.output_stream.append("gated_face_from_pose")
     graph.input_stream.append("FACE_WANTED:face_wanted")
+    return graph
+
+
+def holistic_solution(graph: Any) -> _Solution:
+    """``holistic_graph`` (or a variant of it) started with Holistic's own options."""
+    from mediapipe.python import solution_base
+
     prefix = "poselandmarkcpu__"
     return solution_base.SolutionBase(  # type: ignore[no-any-return]
         graph_config=graph,
