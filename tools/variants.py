@@ -30,16 +30,12 @@ import av
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_cache import DEFAULT_LABELS  # noqa: E402  (it puts the repository on the path)
 
 from review.usecases import evaluation  # noqa: E402
 
-DEFAULT_LABELS = [
-    REPO / "sample_videos" / "labels.json",
-    REPO / "sample_videos" / "synthetic" / "labels.json",
-    REPO / "sample_videos" / "dev" / "labels.json",
-]
 DIM_GAIN = 0.35
 DIM_NOISE = 4.0
 ROLL_DEG = 6.0
