@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import make_clips  # noqa: E402
 
 from review.landmarks import holistic  # noqa: E402
+from review.landmarks.holistic import N_HAND  # noqa: E402
 
 CLIPS = ROOT / "bench" / "data" / "real"
 EVERY = 3  # every third frame: 10 a second at 30 fps
@@ -79,27 +80,32 @@ def lite_hands_holistic() -> Any:
     return holistic.holistic_solution(graph)
 
 
+def _t(k: int) -> float:
+    """The graphs' clock for frame ``k`` (10 a second; it must increase)."""
+    return 1.0 + k / 10
+
+
+def _xy(points: Any, n: int, size: tuple[int, int]) -> np.ndarray | None:
+    """A landmark list's x, y in pixels of the frame (``size``), or None."""
+    return None if points is None else holistic._points(points, n)[:, :2] * size
+
+
 def holistic_hands(graph: Any, image: np.ndarray, t: float, size: tuple[int, int]) -> Hands:
     result = holistic.LandmarkExtractor._process(graph, image, t, False)
-    out = []
-    for name in ("left_hand_landmarks", "right_hand_landmarks"):
-        hand = getattr(result, name)
-        out.append(None if hand is None else np.array([(p.x, p.y) for p in hand.landmark]) * size)
-    return out
+    return [
+        _xy(result.left_hand_landmarks, N_HAND, size),
+        _xy(result.right_hand_landmarks, N_HAND, size),
+    ]
 
 
-def face_boxes(frames: list[np.ndarray]) -> list[np.ndarray]:
+def face_boxes(frames: list[np.ndarray], size: tuple[int, int]) -> list[np.ndarray]:
     """The face box of each frame, pixels (NaN: none), from Holistic's face (review has it)."""
     graph = holistic._holistic_face_on_request()
     boxes = []
     for k, image in enumerate(frames):
-        h, w = image.shape[:2]
-        face = holistic.LandmarkExtractor._process(graph, image, 1.0 + k / 10, True).face_landmarks
-        if face is None:
-            boxes.append(np.full(4, np.nan))
-            continue
-        xy = np.array([(p.x, p.y) for p in face.landmark]) * (w, h)
-        boxes.append(np.concatenate([xy.min(axis=0), xy.max(axis=0)]))
+        face = holistic.LandmarkExtractor._process(graph, image, _t(k), True).face_landmarks
+        xy = _xy(face, 478, size)
+        boxes.append(np.full(4, np.nan) if xy is None else np.r_[xy.min(axis=0), xy.max(axis=0)])
     graph.close()
     return boxes
 
@@ -127,10 +133,13 @@ class CropHands:
         result = self.hands.process(crop)
         out: Hands = [None, None]
         for hand, side in zip(result.multi_hand_landmarks or [], result.multi_handedness or []):
-            points = np.array([(p.x, p.y) for p in hand.landmark]) * (x1 - x0, y1 - y0) + (x0, y0)
+            points = _xy(hand, N_HAND, (x1 - x0, y1 - y0)) + (x0, y0)
             # Hands names the side as a mirror would show it; Holistic names the person's own.
             out[0 if side.classification[0].label == "Right" else 1] = points
         return out
+
+    def close(self) -> None:
+        self.hands.close()
 
 
 def compare(name: str, shipped: list[Hands], other: list[Hands], ms: tuple[float, float]) -> None:
@@ -148,48 +157,40 @@ def compare(name: str, shipped: list[Hands], other: list[Hands], ms: tuple[float
     )
 
 
-def interleaved(
-    n: int, shipped: Callable[[int], Hands], other: Callable[[int], Hands]
-) -> tuple[list[Hands], list[Hands], tuple[float, float]]:
-    """Both on frames 0..n-1, taking turns to go first; their hands and ms a frame."""
+def against_shipped(
+    name: str, frames: list[np.ndarray], size: tuple[int, int], other: Callable[[int], Hands]
+) -> None:
+    """``other`` and Holistic as shipped on each frame, taking turns to go first; compared."""
+    base = holistic._holistic_face_on_request()
     spent = [0.0, 0.0]
     results: tuple[list[Hands], list[Hands]] = ([], [])
-    for k in range(n):
+    runs = (lambda k: holistic_hands(base, frames[k], _t(k), size), other)
+    for k in range(len(frames)):
         for which in (0, 1) if k % 2 else (1, 0):
             start = time.perf_counter()
-            hands = (shipped, other)[which](k)
+            results[which].append(runs[which](k))
             spent[which] += time.perf_counter() - start
-            results[which].append(hands)
-    return results[0], results[1], (1000 * spent[0] / max(n, 1), 1000 * spent[1] / max(n, 1))
+    base.close()
+    n = max(len(frames), 1)
+    compare(name, *results, (1000 * spent[0] / n, 1000 * spent[1] / n))
 
 
 def measure(clip: Path) -> None:
     frames = frames_of(clip)
     size = (frames[0].shape[1], frames[0].shape[0])
-    half = [np.ascontiguousarray(cv2.resize(f, (size[0] // 2, size[1] // 2))) for f in frames]
-    boxes = face_boxes(frames)
+    boxes = face_boxes(frames, size)
     faces = sum(not np.isnan(b).any() for b in boxes)
     print(f"{clip.name}: {len(frames)} frames ({size[0]}x{size[1]}, every {EVERY}), {faces} faces")
-    for name in ("lite", "half", "crop"):
-        base = holistic._holistic_face_on_request()
-        other = {
-            "lite": lite_hands_holistic,
-            "half": holistic._holistic_face_on_request,
-            "crop": CropHands,
-        }[name]()
-        images = half if name == "half" else frames
-
-        def shipped(k: int, base: Any = base) -> Hands:
-            return holistic_hands(base, frames[k], 1.0 + k / 10, size)
-
-        def alternative(k: int, other: Any = other, images: list[np.ndarray] = images) -> Hands:
-            if isinstance(other, CropHands):
-                return other(frames[k], boxes[k])
-            return holistic_hands(other, images[k], 1.0 + k / 10, size)
-
-        compare(name, *interleaved(len(frames), shipped, alternative))
-        base.close()
-        (other.hands if isinstance(other, CropHands) else other).close()
+    lite = lite_hands_holistic()
+    against_shipped("lite", frames, size, lambda k: holistic_hands(lite, frames[k], _t(k), size))
+    lite.close()
+    half = [np.ascontiguousarray(cv2.resize(f, (size[0] // 2, size[1] // 2))) for f in frames]
+    shipped = holistic._holistic_face_on_request()
+    against_shipped("half", frames, size, lambda k: holistic_hands(shipped, half[k], _t(k), size))
+    shipped.close()
+    crop = CropHands()
+    against_shipped("crop", frames, size, lambda k: crop(frames[k], boxes[k]))
+    crop.close()
 
 
 def main() -> None:
