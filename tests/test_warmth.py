@@ -110,6 +110,29 @@ def test_a_nod_is_found_and_breaks_a_blank_stretch():
     assert np.all(s["warmth"][t > 6.0] == 0.0)  # over 7 s still after it: blank
 
 
+def _carry(lm: Landmarks, face_widths: np.ndarray) -> Landmarks:
+    """Move the whole face (mesh and box) down the picture by this many face widths, per frame."""
+    width = float(lm.face_box[0, 2] - lm.face_box[0, 0])  # normalised x
+    w, h = lm.frame_size
+    dy = (np.asarray(face_widths, dtype=float) * width * w / h).astype(np.float32)
+    lm.face[:, :, 1] += dy[:, None]
+    lm.face_box[:, 1] += dy
+    lm.face_box[:, 3] += dy
+    return lm
+
+
+@pytest.mark.parametrize(("carried", "is_nod"), [(0.1, True), (0.5, False)])
+def test_a_pitch_swing_that_carries_the_whole_face_is_not_a_nod(carried, is_nod):
+    # A real nod moves the face's centre about 0.01 face widths a degree (0.1 for this 10-degree
+    # one); rising in the chair and sinking back carries it much further (man A: 0.46-0.64).
+    lm = synth.still(8.0)
+    t = lm.time_s
+    during = (t >= 4.0) & (t < 4.5)
+    swing = np.where(during, np.sin((t - 4.0) / 0.5 * np.pi), 0.0)
+    s = _states(_carry(_pitch(lm, 10.0 * swing), carried * swing))
+    assert nods.nod_count(s["nodding"]) == (1 if is_nod else 0)
+
+
 def test_a_blink_or_looking_down_and_staying_is_not_a_nod():
     lm = synth.still(8.0)
     t = lm.time_s

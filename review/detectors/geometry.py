@@ -38,6 +38,12 @@ def face_box_px(lm: Landmarks) -> NDArray[np.float64]:
     return lm.face_box.astype(np.float64) * (w, h, w, h)
 
 
+def face_centre_px(lm: Landmarks) -> NDArray[np.float64]:
+    """(T, 2) x, y of the face mesh box's centre in pixels (NaN if no face)."""
+    box = face_box_px(lm)
+    return np.stack([(box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2], axis=1)
+
+
 def hands_px(lm: Landmarks) -> NDArray[np.float64]:
     """(T, 2, 21, 2) x, y of both hands' landmarks in pixels (NaN where a hand is absent)."""
     w, h = lm.frame_size

@@ -184,6 +184,8 @@ def warmth_measures(
     yaw_deg: NDArray[np.float64],
     time_s: NDArray[np.float64],
     judged: NDArray[np.bool_],
+    centre_px: NDArray[np.float64] | None = None,
+    width_px: NDArray[np.float64] | None = None,
 ) -> WarmthMeasures:
     """Smiles, expression, nods, blank stretches and the warmth state of a session.
 
@@ -194,6 +196,10 @@ def warmth_measures(
         yaw_deg: (T,) head yaw, degrees.
         time_s: (T,) times, seconds.
         judged: (T,) bool, a person is in view (elsewhere everything is NaN).
+        centre_px: (T, 2) the face's centre in the picture, pixels; with ``width_px``, a
+            pitch swing that carries the whole face is not a nod (``review.detectors.nods``;
+            None: not checked).
+        width_px: (T,) the face's width, pixels.
 
     """
     t = np.asarray(time_s, dtype=float)
@@ -202,7 +208,7 @@ def warmth_measures(
     score = np.where(face, smile.smile_score(shape, neutral), np.nan)
     smiling = smile.smiling_state(score, t)
     moving = np.where(face, expression(shape, openness, t), np.nan)
-    nodding = np.where(face, nods.nodding(pitch_deg, yaw_deg, t), np.nan)
+    nodding = np.where(face, nods.nodding(pitch_deg, yaw_deg, t, centre_px, width_px), np.nan)
     known = face & np.isfinite(smiling) & np.isfinite(moving)
     still = np.where(
         known, ((smiling == 0.0) & (moving < 1.0) & (nodding != 1.0)).astype(float), np.nan

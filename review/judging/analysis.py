@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from review.detectors import faceshape, fidget, gaze, person, slump, touch, warmth
 from review.detectors.delivery import Delivery
 from review.detectors.events import frame_durations
-from review.detectors.geometry import face_found, pose_found
+from review.detectors.geometry import face_centre_px, face_found, pose_found
 from review.judging.reference import Reference, infer_reference
 from review.judging.session import Session, habit_events
 from review.landmarks import glance, pipeline
@@ -56,6 +56,7 @@ def measure(lm: Landmarks) -> dict[str, NDArray[np.float64]]:
         "head_y": masked(slump.head_height(lm)),
         "shoulder_width_px": masked(slump.shoulder_width(lm)),
         "face_width_px": masked(slump.face_width(lm)),
+        **{k: masked(v) for k, v in zip(("face_x_px", "face_y_px"), face_centre_px(lm).T)},
         "head_yaw_deg": masked(g.head_yaw_deg),
         "head_pitch_deg": masked(g.head_pitch_deg),
         "gaze_yaw_deg": masked(g.gaze_yaw_deg),
@@ -96,6 +97,8 @@ def _warmth(
         measures["head_yaw_deg"],
         time_s,
         measures["person"] == 1.0,
+        np.stack([measures["face_x_px"], measures["face_y_px"]], axis=1),
+        measures["face_width_px"],
     )
 
 

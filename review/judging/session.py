@@ -40,6 +40,8 @@ MEASURES = {
     "head_drop": ("shoulder widths", "how much lower the head is than sitting upright"),
     "shoulder_width_px": ("pixels", "distance between the shoulders"),
     "face_width_px": ("pixels", "width of the face mesh (grows when leaning in)"),
+    "face_x_px": ("pixels", "the face mesh's centre, across the picture from its left"),
+    "face_y_px": ("pixels", "the face mesh's centre, down the picture from its top"),
     "head_yaw_deg": ("degrees", "head turned to the image's right (+) / left (-)"),
     "head_pitch_deg": ("degrees", "head tilted down (+) / up (-)"),
     "gaze_yaw_deg": ("degrees", "head plus eye rotation, sideways"),
@@ -75,6 +77,8 @@ TABLE_COLUMNS = [*FRAME_COLUMNS, *SOUND_COLUMNS]
 LATER_COLUMNS = frozenset(
     {
         "warmth",
+        "face_x_px",
+        "face_y_px",
         "mouth_width_cm",
         "mouth_corner_right_cm",
         "mouth_corner_left_cm",
