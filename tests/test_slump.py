@@ -86,3 +86,35 @@ def test_leaning_in_is_not_a_slump():
 def test_looking_down_at_notes_is_not_a_slump():
     lm = synth.nod(synth.still(10.0), np.where(np.arange(300) >= 150, 25.0, 0.0))
     assert np.nansum(analyse_landmarks(lm).columns["slumped"]) == 0
+
+
+def _tilt_head(lm, degrees: float, frames: np.ndarray):
+    """Turn the head (face and the pose's head points) about the shoulders' midpoint."""
+    w, h = lm.frame_size
+    mid = (lm.pose[0, 11, :2] + lm.pose[0, 12, :2]) / 2 * (w, h)
+    a = np.radians(degrees)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+    def turn(xy):  # (..., 2) normalised
+        px = xy * (w, h) - mid
+        return ((px @ rot.T) + mid) / (w, h)
+
+    pose = lm.pose[frames]
+    pose[:, synth.HEAD_POSE_POINTS, :2] = turn(pose[:, synth.HEAD_POSE_POINTS, :2])
+    lm.pose[frames] = pose
+    lm.face[frames, :, :2] = turn(lm.face[frames, :, :2])
+    box = lm.face_box[frames]
+    corners = turn(np.stack([box[:, [0, 1]], box[:, [2, 3]]], axis=1))
+    lm.face_box[frames] = np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
+    return lm
+
+
+def test_a_head_tilted_towards_a_shoulder_keeps_its_neck_length():
+    # Turned 20 degrees about the neck's base, the head is 6 % less high above the shoulders
+    # (NECK_ON) but no nearer to them: not a shorter neck, and not a slump.
+    lm = synth.still(10.0)
+    upright = slump.neck_ratio(lm)[0]
+    tilted = _tilt_head(lm, 20.0, lm.time_s >= 4.0)
+    ratio = slump.neck_ratio(tilted)
+    assert np.allclose(ratio, upright, rtol=0.01)
+    assert np.nansum(analyse_landmarks(tilted).columns["slumped"]) == 0

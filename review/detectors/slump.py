@@ -4,11 +4,13 @@ A real slump is small: the shoulders drop a little and the head sinks more, towa
 down in the frame (measured on real sinks: the head 5-8 % of the frame height, the body
 2-4 %). No single cue tells it from everything else a person does, so two must agree:
 
-- **the neck shortens**: the vertical distance from the shoulder line up to the head,
+- **the neck shortens**: the distance from the middle of the shoulder line up to the head,
   divided by the shoulder width (so it does not change with distance to the camera), drops
-  by ``NECK_ON`` of its upright value. The head is taken at the axis it nods about, near the
-  ear canals (``geometry.head_point``), so looking down at notes does not shorten it the
-  way it moves the nose;
+  by ``NECK_ON`` of its upright value. The distance, not its height alone: a head tilted
+  towards a shoulder, a body leaning aside or a camera on a slant turn the neck without
+  shortening it (the height of a neck turned 20 degrees is 6 % less, ``NECK_ON``). The head
+  is taken at the axis it nods about, near the ear canals (``geometry.head_point``), so
+  looking down at notes does not shorten it the way it moves the nose;
 - **the head is lower in the frame** than when upright, by ``HEAD_DROP_ON`` shoulder widths:
   a shrug shortens the neck but lifts the shoulders, it does not lower the head; moving
   down in the chair or the camera moving lowers the head but keeps the neck.
@@ -88,11 +90,12 @@ def shoulder_width(lm: Landmarks) -> NDArray[np.float64]:
 
 
 def neck_ratio(lm: Landmarks) -> NDArray[np.float64]:
-    """(T,) (shoulder line y - head point y) / shoulder width; NaN: shoulders not in view."""
+    """(T,) |head point - shoulder line's midpoint| / shoulder width; NaN: shoulders not in view."""
     left, right = pose_px(lm, P.LEFT_SHOULDER), pose_px(lm, P.RIGHT_SHOULDER)
     head = head_point(lm)
+    mid = (left + right) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        return ((left[:, 1] + right[:, 1]) / 2 - head[:, 1]) / shoulder_width(lm)
+        return np.hypot(*(mid - head).T) / shoulder_width(lm)
 
 
 def head_height(lm: Landmarks) -> NDArray[np.float64]:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 #: Continuous measures written after the habit columns: name -> (unit, meaning).
 MEASURES = {
     "shoulders_in_view": ("0/1", "both shoulders found inside the frame"),
-    "neck_ratio": ("ratio", "(shoulder line y - head y) / shoulder width, the head at the ears"),
+    "neck_ratio": ("ratio", "shoulder line's midpoint to the head (at the ears) / shoulder width"),
     "slump_score": ("fraction", "share of the upright neck ratio lost (0.10 = 10 % shorter)"),
     "head_y": ("fraction", "the head's height in the frame, at the ears (0 top, 1 bottom)"),
     "head_drop": ("shoulder widths", "how much lower the head is than sitting upright"),
