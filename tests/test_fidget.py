@@ -449,3 +449,20 @@ def test_shoulders_in_view_often_enough_give_the_unit():
     lm = _shoulders_in_view_on(fidget.MIN_SHOULDERS_SHARE + 0.05)
     seen = float(np.nanmedian(shoulder_width(lm)))
     assert fidget.body_scale(lm) == pytest.approx(seen, rel=1e-4)
+
+
+def test_a_small_steady_bounce_in_a_noisy_picture_is_found():
+    """A 3 Hz bounce of 1.2 % of a shoulder width under jitter of 0.5 % (every frame): its swings
+    are about 7 times the track's measured noise. Inside a rhythm a swing counts from
+    RHYTHM_NOISE_SWINGS (5) times the noise: found on most of the bounce in 19 of 20 random
+    clips (10 of 20 when the rhythm needed 7 times, as single swings do), the still parts never."""
+    t = _t(20.0)
+    found = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        bounce = np.where((t >= 8) & (t < 14), 0.012 * np.sin(2 * np.pi * 3 * (t - 8)), 0.0)
+        x = rng.normal(0, 0.005, len(t)) + bounce
+        turns = fidget.track_turns(x, t, np.ones(len(t), bool))
+        assert not np.any(turns[(t < 7) | (t > 15)] >= fidget.MIN_TURNS)
+        found += np.mean(turns[(t >= 9) & (t <= 13)] >= fidget.MIN_TURNS) > 0.5
+    assert found >= 18

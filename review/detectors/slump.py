@@ -95,7 +95,8 @@ def neck_ratio(lm: Landmarks) -> NDArray[np.float64]:
     head = head_point(lm)
     mid = (left + right) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.hypot(*(mid - head).T) / shoulder_width(lm)
+        ratio: NDArray[np.float64] = np.hypot(*(mid - head).T) / shoulder_width(lm)
+    return ratio
 
 
 def head_height(lm: Landmarks) -> NDArray[np.float64]:
