@@ -22,7 +22,9 @@ def test_hand_on_the_face_is_self_touch():
     synth.hand_at(lm, _mask(len(lm), 30, 60), cx, cy + 0.05)
     session = analyse_landmarks(lm)
     st = session.columns["self_touch"]
-    assert (st[30:60] == 1).all() and (st[:30] == 0).all() and (st[60:] == 0).all()
+    # The hand gone, only the pose's guess of it (below the picture) says it left.
+    ends = 60 + int(30 * touch.GUESSED_AWAY_S) + 1
+    assert (st[30:60] == 1).all() and (st[:30] == 0).all() and (st[ends:] == 0).all()
     assert session.summary["self_touch_count"] == 1
 
 
@@ -104,7 +106,7 @@ def test_a_touch_is_held_while_the_hand_model_loses_the_hand_on_the_face():
         lm.pose[lost, point, 3] = 0.2
     st = analyse_landmarks(lm).columns["self_touch"]
     assert (st[30:210] == 1).all()
-    assert (st[:30] == 0).all() and (st[215:] == 0).all()
+    assert (st[:30] == 0).all() and (st[210 + int(30 * touch.GUESSED_AWAY_S) + 1 :] == 0).all()
 
 
 def test_a_held_touch_ends_when_the_hand_is_seen_away():
@@ -124,3 +126,39 @@ def test_a_touch_is_not_held_for_ever_when_the_hand_is_never_seen_again():
     st = analyse_landmarks(lm).columns["self_touch"]
     t = np.arange(len(lm)) / 30.0
     assert (st[t > 2.0 + touch.MAX_HOLD_S + 0.1] == 0).all()
+
+
+def _pose_hand_guessed_below_the_picture(lm, frames, side=1):
+    """The pose's wrist and fingers put below the picture, unsure (as at a webcam framing the
+    head and shoulders, whose pose cannot see a raised arm)."""
+    for point in synth.POSE_HAND[side]:
+        lm.pose[frames, point, :2] = (0.8, 1.3)
+        lm.pose[frames, point, 3] = 0.4
+
+
+def test_a_touch_is_held_while_the_pose_guesses_the_lost_hand_below_the_picture():
+    lm = synth.still(8.0)
+    cx, cy = _face_centre(lm)
+    on_face = _mask(len(lm), 30, 210)
+    synth.hand_at(lm, on_face, cx, cy + 0.05)
+    lost = np.zeros(len(lm), dtype=bool)
+    for start in (60, 110, 160):  # the hand model loses it for 0.4 s, three times
+        lost[start : start + 12] = True
+    lm.hands[lost] = np.nan
+    _pose_hand_guessed_below_the_picture(lm, lost)
+    st = analyse_landmarks(lm).columns["self_touch"]
+    assert (st[30:210] == 1).all()
+    assert (st[:30] == 0).all()
+
+
+def test_a_hand_gone_below_the_picture_ends_the_touch_within_guessed_away_s():
+    lm = synth.still(8.0)
+    cx, cy = _face_centre(lm)
+    synth.hand_at(lm, _mask(len(lm), 30, 60), cx, cy + 0.05)
+    gone = _mask(len(lm), 60, len(lm))
+    lm.hands[gone] = np.nan
+    _pose_hand_guessed_below_the_picture(lm, gone)
+    st = analyse_landmarks(lm).columns["self_touch"]
+    t = np.arange(len(lm)) / 30.0
+    assert (st[30:60] == 1).all()
+    assert (st[t > 2.0 + touch.GUESSED_AWAY_S + 0.1] == 0).all()

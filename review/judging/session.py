@@ -51,7 +51,10 @@ MEASURES = {
     "body_turns": ("count", "most torso/head turning points within 3 s spanning the frame"),
     "hand_turns": ("count", "most hand turning points within 3 s spanning the frame"),
     "hand_points_on_head": ("count", "most landmarks of one hand inside the head region"),
-    "hands_away": ("0/1", "a hand is seen and no hand found is at the head (ends a held touch)"),
+    "hands_away": (
+        "0/1",
+        "the hands are seen away from the head (a guess: after 0.5 s); ends a held touch",
+    ),
     "mouth_width_cm": ("cm", "mouth corner to corner, on the canonical face's scale"),
     "mouth_corner_right_cm": ("cm", "the right mouth corner's height in the face (+ up)"),
     "mouth_corner_left_cm": ("cm", "the left mouth corner's height in the face (+ up)"),
