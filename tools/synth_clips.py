@@ -59,7 +59,10 @@ f <= 0.1 (shoulder sources only; a rigid sway or bounce is labelled not slumped)
 yes over the motion less a quarter period at each end, no over the still parts less 0.5 s
 around the motion's start and end, no throughout for a slump (slow, single) and for the still
 clips; eye_contact yes, self_touch no, person yes where the source frames are so labelled
-(a translation does not change where the eyes look).
+(a translation does not change where the eyes look); smiling and warmth as the source
+stretch is labelled where all of it is (man A's warmth from 2.8 s, where his talking starts;
+man B blank and unsmiling, man G grinning, woman I and man J unsmiling, man H smiling), so
+that a face's expression is checked through sways, bounces, sinks and recompression too.
 
 After writing, every clip is checked with MediaPipe Holistic exactly as ``review`` runs it
 (``review.landmarks.holistic.LandmarkExtractor``) against a reference rendering of the same source
@@ -95,7 +98,7 @@ DEFAULT_FOOTAGE = REPO.parent / "shared" / "footage" / "dev"
 DEFAULT_SOURCE_LABELS = REPO.parent / "labels"
 DEFAULT_OUT = REPO / "sample_videos" / "synthetic"
 
-HABITS = ("person", "slumped", "fidgeting", "self_touch", "eye_contact")
+HABITS = ("person", "slumped", "fidgeting", "self_touch", "eye_contact", "smiling", "warmth")
 SLUMP_YES = 0.6  # fraction of the full depth at or above which a frame is slumped
 SLUMP_NO = 0.1  # ... and at or below which it is upright
 STILL_MARGIN_S = 0.5  # still frames this close to a motion's start or end are unlabelled
@@ -128,6 +131,8 @@ class Source:
     plate_step: int = 1
     # What the human labels say over the stretch (checked against /work/labels).
     truth: dict[str, str] = field(default_factory=dict)
+    # A habit's truth holding only from this source time on (order "forward" only), seconds.
+    truth_from: dict[str, float] = field(default_factory=dict)
     why: str = ""  # why this stretch
     # Detectors whose constants were chosen on this person's clips (the evaluation's "tuned").
     tuned: tuple[str, ...] = ()
@@ -151,8 +156,11 @@ SOURCES = {
         fps=25,
         plate_s=(0.0, 25.0),
         plate_step=2,
-        truth=dict(STILL_TRUTH),
-        tuned=("fidgeting",),
+        # Talking from 2.8 s (his labels: warmth yes 2.8-18.3 s); no smile but 6.7-10.2 s
+        # (left out there: a faint one, perhaps), so smiling is not labelled.
+        truth={**STILL_TRUTH, "warmth": "yes"},
+        truth_from={"warmth": 2.8},
+        tuned=("fidgeting", "smiling", "warmth"),
         why="0-15 s: upright, centred, at the lens, talking; hands out of view; shoulders cut "
         "off by the bottom edge (so no slump and slumped unlabelled)",
     ),
@@ -166,7 +174,7 @@ SOURCES = {
         order="pingpong",
         fps=24,
         camera_moves=True,
-        truth=dict(STILL_TRUTH),
+        truth={**STILL_TRUTH, "smiling": "no", "warmth": "no"},
         why="the whole clip: still, at the lens, no hands; both shoulders run off the frame "
         "sides (so no slump and slumped unlabelled); hand-held, the background shakes",
     ),
@@ -180,7 +188,7 @@ SOURCES = {
         order="pingpong",
         fps=30,
         shoulders=True,
-        truth={**STILL_TRUTH, "slumped": "no"},
+        truth={**STILL_TRUTH, "slumped": "no", "smiling": "yes", "warmth": "yes"},
         why="0-4.83 s: upright, practically still, at the lens, grinning; both shoulders "
         "inside the frame; a 12 fps GIF, shown at 30 fps (each frame held for its duration)",
     ),
@@ -195,7 +203,7 @@ SOURCES = {
         fps=30,
         crop=(94, 40, 400, 300),
         shoulders=True,
-        truth={**STILL_TRUTH, "slumped": "no"},
+        truth={**STILL_TRUTH, "slumped": "no", "smiling": "no"},
         why="0.03-0.23 s (7 frames): hands down, still, eyes to the low lens, before the sign "
         "(from 0.27 s the hands begin to rise); cropped to a 400x300 head-and-shoulders framing "
         "(the hands are well below the crop)",
@@ -211,8 +219,8 @@ SOURCES = {
         fps=30,
         crop=(108, 56, 400, 300),
         shoulders=True,
-        truth={**STILL_TRUTH, "slumped": "no"},
-        tuned=("slumped",),
+        truth={**STILL_TRUTH, "slumped": "no", "smiling": "yes"},
+        tuned=("slumped", "smiling"),
         why="0-0.27 s (9 frames): hands down, smiling at the lens, before the sign; cropped to "
         "a 400x300 head-and-shoulders framing",
     ),
@@ -227,7 +235,7 @@ SOURCES = {
         fps=30,
         crop=(103, 12, 400, 300),
         shoulders=True,
-        truth={**STILL_TRUTH, "slumped": "no"},
+        truth={**STILL_TRUTH, "slumped": "no", "smiling": "no"},
         why="2.23-2.43 s (7 frames): hands down after the sign, still, at the lens; cropped to "
         "a 400x300 head-and-shoulders framing",
     ),
@@ -931,7 +939,8 @@ def source_label_check(material: Material, labels_dir: Path) -> str | None:
     labels = json.loads(path.read_text())["labels"]
     for habit, value in material.source.truth.items():
         segments = labels.get(habit, {}).get(value, [])
-        for t in material.times:
+        since = material.source.truth_from.get(habit, -math.inf)
+        for t in (t for t in material.times if t >= since):
             if not any(a - LABEL_TOLERANCE_S <= t <= b + LABEL_TOLERANCE_S for a, b in segments):
                 raise RuntimeError(
                     f"{material.source.file}: frame at {t:.3f} s is not labelled "
@@ -946,8 +955,9 @@ def clip_labels(spec: ClipSpec, material: Material, plan: Plan) -> Labels:
     n = len(times)
     labels: Labels = {h: {"yes": [], "no": []} for h in HABITS}
     for habit, value in material.source.truth.items():
-        if habit in ("person", "eye_contact", "self_touch"):
-            labels[habit][value] = runs([True] * n, times)
+        if habit in ("person", "eye_contact", "self_touch", "smiling", "warmth"):
+            since = material.source.truth_from.get(habit, -math.inf) - material.source.start_s
+            labels[habit][value] = runs([t >= since for t in times], times)
     t = np.array(times)
     if spec.kind in ("sway", "bounce"):
         quarter = spec.period_s / 4
@@ -1338,7 +1348,10 @@ def write_sources(
         )
         lines.append(
             f"- `{src.file}` ({src.person}): {src.why}.{crop} Human labels over the stretch: "
-            + ", ".join(f"{k} {v}" for k, v in src.truth.items())
+            + ", ".join(
+                f"{k} {v}" + (f" from {src.truth_from[k]:g} s" if k in src.truth_from else "")
+                for k, v in src.truth.items()
+            )
             + (f" (checked frame by frame against `/work/labels/{checked}`)." if checked else ".")
         )
     if checks:
