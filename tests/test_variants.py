@@ -41,3 +41,17 @@ def test_mirror_flips_and_dim_darkens(uneven_clip, tmp_path):
     dimmed = _frames(tmp_path / "d.mp4")[5][1].astype(float)
     assert np.abs(mirrored - source[:, ::-1]).mean() < 0.3 * np.abs(mirrored - source).mean()
     assert abs(dimmed.mean() - variants.DIM_GAIN * source.mean()) < 5
+
+
+def test_a_phone_clip_stored_sideways_is_copied_upright(tmp_path):
+    # A phone writes its frames turned and says so in the metadata; the copies are made from
+    # the upright picture (as review reads it), not from the stored sideways frames.
+    images, times = media.sample_frames(seconds=0.5)
+    stored = [np.ascontiguousarray(np.rot90(im, k=1)) for im in images]
+    phone = media.write_video(tmp_path / "phone.mp4", stored, times, rotation_ccw=-90)
+    variants.transform(phone, tmp_path / "copy.mp4", variants.mirror)
+    copy = _frames(tmp_path / "copy.mp4")
+    assert len(copy) == len(images)
+    first = copy[0][1].astype(float)
+    assert first.shape == images[0].shape
+    assert np.abs(first - images[0][:, ::-1, ::-1]).mean() < 8  # upright, mirrored, RGB

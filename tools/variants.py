@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_cache import DEFAULT_LABELS  # noqa: E402  (it puts the repository on the path)
 
+from review.media import video  # noqa: E402
 from review.usecases import evaluation  # noqa: E402
 
 DIM_GAIN = 0.35
@@ -62,23 +63,29 @@ VARIANTS: dict[str, Transform] = {"mirror": mirror, "dim": dim, "roll": roll}
 
 
 def transform(source: Path, out: Path, change: Transform, seed: int = 0) -> None:
-    """Re-encode ``source`` frame by frame through ``change``, keeping each frame's time."""
+    """Re-encode ``source`` frame by frame through ``change``, keeping each frame's time.
+
+    Frames are read upright (a phone clip's rotation applied, as ``review`` reads them) and
+    the copy is written upright with no rotation: a copy of the stored, sideways frames would
+    show a phone recording's person lying on their side.
+    """
     rng = np.random.default_rng(seed)
-    with av.open(str(source)) as container, av.open(str(out), "w") as written:
-        stream = container.streams.video[0]
-        encoder = written.add_stream("libx264", rate=stream.average_rate or Fraction(30))
-        encoder.width = stream.codec_context.width // 2 * 2
-        encoder.height = stream.codec_context.height // 2 * 2
+    info = video.probe(source)
+    rate = Fraction(info.fps).limit_denominator(1001) if info.fps == info.fps else Fraction(30)
+    with av.open(str(out), "w") as written:
+        encoder = written.add_stream("libx264", rate=rate)
+        encoder.width = info.width // 2 * 2
+        encoder.height = info.height // 2 * 2
         encoder.pix_fmt = "yuv420p"
         encoder.options = {"crf": "20"}
         encoder.time_base = encoder.codec_context.time_base = Fraction(1, 90000)
         last = -1
-        for frame in container.decode(stream):
-            if frame.time is None:
-                continue
-            image = frame.to_ndarray(format="rgb24")[: encoder.height, : encoder.width]
-            copy = av.VideoFrame.from_ndarray(change(image, rng), format="rgb24")
-            copy.pts = max(last + 1, round(frame.time * 90000))
+        for frame in video.frames(source, info):
+            image = frame.image[: encoder.height, : encoder.width, ::-1]  # BGR to RGB
+            copy = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(change(image, rng)), format="rgb24"
+            )
+            copy.pts = max(last + 1, round(frame.time_s * 90000))
             copy.time_base = Fraction(1, 90000)
             last = copy.pts
             for packet in encoder.encode(copy):
