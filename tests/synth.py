@@ -77,6 +77,26 @@ def translate(lm: Landmarks, dx: np.ndarray, dy: np.ndarray) -> Landmarks:
     return lm
 
 
+def roll_camera(lm: Landmarks, degrees: float) -> Landmarks:
+    """The same recording through a camera rolled by ``degrees`` (about the frame's centre)."""
+    w, h = lm.frame_size
+    a = np.radians(degrees)
+    c, s = np.float32(np.cos(a)), np.float32(np.sin(a))
+
+    def turn(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        px, py = (x - 0.5) * w, (y - 0.5) * h
+        return (c * px - s * py) / w + 0.5, (s * px + c * py) / h + 0.5
+
+    for points in (lm.pose, lm.face, lm.hands):
+        points[..., 0], points[..., 1] = turn(points[..., 0], points[..., 1])
+    corners = [
+        turn(lm.face_box[:, i], lm.face_box[:, j]) for i, j in ((0, 1), (2, 1), (0, 3), (2, 3))
+    ]
+    xs, ys = np.stack([x for x, _ in corners]), np.stack([y for _, y in corners])
+    lm.face_box[:] = np.stack([xs.min(0), ys.min(0), xs.max(0), ys.max(0)], axis=1)
+    return lm
+
+
 def close_eyes(lm: Landmarks, frames: np.ndarray) -> Landmarks:
     """Close both eyes (upper lids onto lower lids) in the given frames (bool mask)."""
     pairs = [

@@ -14,7 +14,8 @@ and the head a smaller one, ``RHYTHM_MIN_SWING``, counts among turns that keep a
 rhythm (a bounce of the knee or foot: many turns a few times a second at an even pace;
 talking movement turns slower and at uneven times). Either floor is raised to a multiple of
 the track's own noise. Fidgeting is several swings within a short window: one lasting change
-of position is a single move with no turning back.
+of position is a single move with no turning back. Positions are measured along and across
+the face's level line, so that a camera on a tilt reads as a level one (``level``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from review.detectors import events
-from review.detectors.geometry import hands_px, head_point, pose_px
+from review.detectors.geometry import face_px, hands_px, head_point, pose_px
 from review.detectors.slump import shoulders_in_view
-from review.landmarks.holistic import Landmarks
+from review.landmarks.holistic import FacePoint, Landmarks
 from review.landmarks.holistic import PoseLandmark as P
 
 #: The shoulder width is the unit only when the shoulders are in view on at least this share
@@ -61,6 +62,12 @@ SMOOTH_S = 0.1
 NOISE_WINDOW_S = 2.0
 #: ... in the stillest of them: this percentile over the recording's windows.
 NOISE_PERCENTILE = 20.0
+#: A window counts when it holds this many measured samples ...
+NOISE_MIN_SAMPLES = 6
+#: ... and is lengthened to hold this many where a track is measured sparsely (the body,
+#: sampled twice a second: 5 s windows; a spread about a line through 6 samples reads about
+#: 0.4 of the jitter at the percentile, through 10 about 0.7).
+NOISE_WINDOW_SAMPLES = 10
 #: The noise never raises the smallest swing above this (shoulder widths): a recording with
 #: no still stretch at all (rocking throughout) would otherwise count its rocking as noise.
 MAX_SWING = 0.10
@@ -181,9 +188,14 @@ def still_noise(
     spreads = []
     if len(time_s) == 0:
         return float("nan")
+    known_t = time_s[~np.isnan(x)]
+    if len(known_t) > 1:
+        # A sparsely measured track (the body, sampled twice a second) gets windows long
+        # enough to hold NOISE_WINDOW_SAMPLES of its samples.
+        window_s = max(window_s, NOISE_WINDOW_SAMPLES * float(np.median(np.diff(known_t))))
     for start in np.arange(time_s[0], max(time_s[0], time_s[-1] - window_s) + 1e-9, window_s / 2):
         m = (time_s >= start) & (time_s < start + window_s) & ~np.isnan(x)
-        if m.sum() >= 6:
+        if m.sum() >= NOISE_MIN_SAMPLES:
             t, v = time_s[m], x[m]
             residual = v - np.polyval(np.polyfit(t - t[0], v, 1), t - t[0])
             spreads.append(float(np.std(residual)))
@@ -320,17 +332,39 @@ def body_scale(lm: Landmarks) -> float:
     return float(FACE_TO_SHOULDERS * np.median(face_w)) if len(face_w) else float("nan")
 
 
+def level(lm: Landmarks) -> NDArray[np.float64]:
+    """(2, 2) the rotation that makes the session's median eye line level (identity if no face).
+
+    A camera on a tilt (a laptop on a cushion) turns every position; measured in the
+    picture's x and y, a sideways sway then also moves up and down, by the sine of the tilt
+    (a tenth of it at 6 degrees), and adds turns to the up-and-down track. The eye line
+    follows the camera's roll: on the labelled clips rolled 6 degrees (``tools/variants.py``)
+    median moved by 5.7-6.5 degrees on every clip of one person, where the pose's shoulder
+    line moved by anything from 0.1 to 7.6 (on the sample man's clips, under 1.5). A person's
+    own usual head tilt is in it too (the sample man's 3 degrees), which turns the tracks by
+    as much: harmless, the turns of a movement are the same in any direction but its own.
+    """
+    line = face_px(lm, FacePoint.LEFT_EYE_OUTER) - face_px(lm, FacePoint.RIGHT_EYE_OUTER)
+    angle = np.arctan2(line[:, 1], line[:, 0])
+    angle = angle[np.isfinite(angle)]
+    a = -float(np.median(angle)) if len(angle) else 0.0
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+
 def movement_tracks(lm: Landmarks, scale: float) -> dict[str, NDArray[np.float64]]:
     """1-D position tracks in shoulder widths: torso x and y, and each hand's x and y.
+
+    x and y are along and across the face's level line (``level``), not the picture's.
 
     The torso is the middle of the shoulder line (NaN where the shoulders are not in view);
     the head is the point near the ear canals (see the module's notes); a hand is the mean of
     its 21 landmarks (NaN where that hand is not found).
     """
-    mid = (pose_px(lm, P.LEFT_SHOULDER) + pose_px(lm, P.RIGHT_SHOULDER)) / 2
+    turn = level(lm)
+    mid = (pose_px(lm, P.LEFT_SHOULDER) + pose_px(lm, P.RIGHT_SHOULDER)) / 2 @ turn.T
     mid[~shoulders_in_view(lm)] = np.nan
-    head = head_point(lm)
-    hands = hands_px(lm).mean(axis=2)  # a hand is found whole or not at all
+    head = head_point(lm) @ turn.T
+    hands = hands_px(lm).mean(axis=2) @ turn.T  # a hand is found whole or not at all
     return {
         "torso_x": mid[:, 0] / scale,
         "torso_y": mid[:, 1] / scale,
