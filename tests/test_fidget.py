@@ -101,9 +101,10 @@ def test_nodding_moves_the_nose_more_than_the_tracked_head_point():
 
 
 @settings(deadline=None, max_examples=20)
-@given(st.floats(-8.0, 8.0), st.integers(0, 2**31 - 1))
+@given(st.floats(-7.0, 7.0), st.integers(0, 2**31 - 1))
 def test_a_tilted_camera_moves_no_sway_onto_the_other_axis(degrees, seed):
-    # A sway seen through a camera rolled by a few degrees (a laptop on a cushion): the
+    # A sway seen through a camera rolled by a few degrees (a laptop on a cushion; with the
+    # template's own 2.4 degree head tilt, within MAX_LEVEL_DEG): the
     # tracks are measured along the face's level, so each is the level camera's own (up to a
     # constant), and the sideways swing does not leak into the up-and-down track.
     t = _t(8.0)
@@ -119,6 +120,22 @@ def test_a_tilted_camera_moves_no_sway_onto_the_other_axis(degrees, seed):
         both = np.isfinite(a[name]) & np.isfinite(b[name])
         assert both.all(), name
         assert np.ptp(a[name][both] - b[name][both]) < 0.01 * np.ptp(a["head_x"]), name
+
+
+def test_the_level_undoes_a_small_roll_and_stops_at_its_limit():
+    def turned_by(degrees):
+        lm = synth.roll_camera(synth.still(1.0, FPS), degrees)
+        base = fidget.level(synth.still(1.0, FPS))
+        r = fidget.level(lm) @ np.linalg.inv(base)
+        return np.degrees(np.arctan2(r[1, 0], r[0, 0]))
+
+    assert turned_by(6.0) == pytest.approx(-6.0, abs=0.3)
+    assert turned_by(-4.0) == pytest.approx(4.0, abs=0.3)
+    # Beyond the limit a tilt is more likely the head's: the template's own tilt plus this
+    # roll is turned by MAX_LEVEL_DEG at most.
+    lm = synth.roll_camera(synth.still(1.0, FPS), 40.0)
+    r = fidget.level(lm)
+    assert abs(np.degrees(np.arctan2(r[1, 0], r[0, 0]))) == pytest.approx(fidget.MAX_LEVEL_DEG)
 
 
 def test_turning_points_of_a_monotone_signal_are_none():

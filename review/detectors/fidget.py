@@ -71,6 +71,10 @@ NOISE_WINDOW_SAMPLES = 10
 #: The noise never raises the smallest swing above this (shoulder widths): a recording with
 #: no still stretch at all (rocking throughout) would otherwise count its rocking as noise.
 MAX_SWING = 0.10
+#: The tracks are turned level by at most this many degrees (``level``): beyond it a tilt is
+#: more likely the head's than the camera's (man G holds his head 42 degrees aside, towards
+#: the woman beside him), and a sway is shrunk by 1.5 % at most.
+MAX_LEVEL_DEG = 10.0
 #: Window within which the turns of fidgeting must lie, seconds.
 WINDOW_S = 5.0
 #: Turns further apart than this belong to different bursts (a half-swing slower than 2 s,
@@ -341,13 +345,15 @@ def level(lm: Landmarks) -> NDArray[np.float64]:
     follows the camera's roll: on the labelled clips rolled 6 degrees (``tools/variants.py``)
     median moved by 5.7-6.5 degrees on every clip of one person, where the pose's shoulder
     line moved by anything from 0.1 to 7.6 (on the sample man's clips, under 1.5). A person's
-    own usual head tilt is in it too (the sample man's 3 degrees), which turns the tracks by
-    as much: harmless, the turns of a movement are the same in any direction but its own.
+    own head tilt is in it too (the sample man's 3 degrees), and turning the tracks by it
+    shrinks a sway on its own axis by the cosine of the angle (0.4 % at 5 degrees); the turn
+    is limited to ``MAX_LEVEL_DEG``.
     """
     line = face_px(lm, FacePoint.LEFT_EYE_OUTER) - face_px(lm, FacePoint.RIGHT_EYE_OUTER)
     angle = np.arctan2(line[:, 1], line[:, 0])
     angle = angle[np.isfinite(angle)]
     a = -float(np.median(angle)) if len(angle) else 0.0
+    a = float(np.clip(a, -np.radians(MAX_LEVEL_DEG), np.radians(MAX_LEVEL_DEG)))
     return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
 
 
