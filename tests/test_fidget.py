@@ -77,6 +77,68 @@ def test_fast_small_bouncing_is_fidgeting():
     assert fidg[(t >= 4) & (t <= 8)].mean() > 0.95
 
 
+def _shoulders_lifting(lm, lift):
+    """The pose's shoulders raised by ``lift`` (T,) normalised units, the head left where it is:
+    the pose's shoulder points follow an arm lifted in a gesture (seen on signing clips)."""
+    lift = np.asarray(lift, dtype=np.float32)
+    for point in (P.LEFT_SHOULDER, P.RIGHT_SHOULDER):
+        lm.pose[:, point, 1] -= lift
+    return lm
+
+
+def test_shoulders_lifting_with_gestures_under_a_still_head_are_not_fidgeting():
+    # Arms lifted and lowered every 1.2 s for 9 s, the shoulders rising by 8 % of a shoulder
+    # width (woman I's "learn" sign lifted hers by 0.07): the torso turns, the head does not.
+    lm = synth.still(20.0, FPS)
+    t = lm.time_s
+    lift = 0.08 * fidget.body_scale(lm) / lm.frame_size[1]
+    wave = np.where((t >= 6) & (t < 15), lift * (1 - np.cos(2 * np.pi * (t - 6) / 1.2)) / 2, 0)
+    lifted = _shoulders_lifting(lm, wave)
+    tracks = fidget.movement_tracks(lifted, fidget.body_scale(lifted))
+    torso = fidget.track_turns(tracks["torso_y"], t, np.ones(len(t), bool))
+    assert torso.max() >= fidget.MIN_TURNS  # the shoulders alone would read as fidgeting
+    session = analyse_landmarks(lifted)
+    assert np.nanmax(session.columns["body_turns"]) < fidget.MIN_TURNS
+    assert np.nansum(session.columns["fidgeting"]) == 0
+
+
+def _tracks(t, torso_x, head_x):
+    still = np.zeros_like(t)
+    return {
+        "torso_x": torso_x,
+        "torso_y": still + 2.0,
+        "head_x": head_x,
+        "head_y": still + 1.0,
+        **{f"{s}_hand_{a}": np.full_like(t, np.nan) for s in ("left", "right") for a in "xy"},
+    }
+
+
+def test_the_torso_counts_only_where_the_head_is_mostly_not_followed():
+    # The torso sways 3-9 s (0.2 shoulder widths peak to peak at 0.7 Hz). With the head
+    # followed and still, that is the shoulders following the arms: no turns. With the head
+    # unknown there (a hand over the face keeps the person in view), the torso's sway counts.
+    t = _t()
+    sway = np.where((t >= 3) & (t < 9), 0.1 * np.sin(2 * np.pi * 0.7 * (t - 3)), 0.0)
+    still_head = np.full_like(t, 1.5)
+    body, _ = fidget.fidget_turns(_tracks(t, sway + 2.0, still_head), t)
+    assert body.max() < fidget.MIN_TURNS
+    hidden_head = np.where((t >= 3) & (t < 9), np.nan, still_head)
+    body, _ = fidget.fidget_turns(_tracks(t, sway + 2.0, hidden_head), t)
+    assert body[(t >= 5) & (t <= 7)].min() >= fidget.MIN_TURNS
+    body, _ = fidget.fidget_turns(_tracks(t, sway + 2.0, sway + 1.5), t)  # both: rocking
+    assert body[(t >= 5) & (t <= 7)].min() >= fidget.MIN_TURNS
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=60), st.floats(0.05, 3.0))
+def test_the_known_share_is_a_share_of_the_window_and_whole_where_all_is_known(known, window):
+    known = np.array(known)
+    t = np.arange(len(known)) / FPS
+    share = fidget.known_share(known, t, window)
+    assert np.all((share >= 0) & (share <= 1))
+    assert np.all(fidget.known_share(np.ones_like(known), t, window) == 1.0)
+    assert np.all(share[known] > 0)
+
+
 def test_one_lasting_change_of_position_is_not_fidgeting():
     t = _t()
     dx = np.clip((t - 4) / 0.6, 0, 1) * 0.10
