@@ -549,7 +549,7 @@ DEFAULT_LABELS = (
     "--every-frame",
     is_flag=True,
     help="Run MediaPipe on every frame (slower) instead of sampling as `review analyse` does "
-    "(the face about 10 times a second, the body 2.5), to measure what the sampling costs.",
+    "(the face about 10 times a second, the body twice), to measure what the sampling costs.",
 )
 def evaluate(labels: tuple[Path, ...], json_out: Path | None, every_frame: bool) -> None:
     """Measure the detectors against labelled clips and print their agreement.
