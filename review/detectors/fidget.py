@@ -102,7 +102,7 @@ MIN_FIDGET_S = 1.0
 #: On every labelled clip with fidgeting (rocking, swaying and bouncing of five people, man A's
 #: real sway), sampled and every frame, the head's turns reach ``MIN_TURNS`` wherever the
 #: torso's do; the torso's alone did only where people talked or signed (man A talking on
-#: cap12, 148 of 1337 frames every frame, 21 of them labelled not fidgeting and called so;
+#: cap12, 148 of 1337 frames every frame, 21 of them called fidgeting in time labelled not;
 #: man K stepping and signing, 119 frames; the teacher, 6-44): the pose's shoulders follow an
 #: arm that lifts and a head that turns. Evaluation the same at any share from 0.25 to 0.9.
 HEAD_KNOWN_SHARE = 0.5
