@@ -131,11 +131,12 @@ def test_the_torso_counts_only_where_the_head_is_mostly_not_followed():
 
 @given(st.lists(st.booleans(), min_size=1, max_size=60), st.floats(0.05, 3.0))
 def test_the_known_share_is_a_share_of_the_window_and_whole_where_all_is_known(known, window):
+    # The head's known share of the window (fidget_turns) is the running mean of a 0/1 track.
     known = np.array(known)
     t = np.arange(len(known)) / FPS
-    share = fidget.known_share(known, t, window)
+    share = fidget.smooth(known.astype(float), t, window)
     assert np.all((share >= 0) & (share <= 1))
-    assert np.all(fidget.known_share(np.ones_like(known), t, window) == 1.0)
+    assert np.all(fidget.smooth(np.ones(len(known)), t, window) == 1.0)
     assert np.all(share[known] > 0)
 
 

@@ -29,19 +29,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_clips import translate  # noqa: E402  (it puts the repository on the path)
+from make_clips import landmarks_of, translate  # noqa: E402  (it puts the repository on the path)
 
 from review.detectors.geometry import head_point, pose_px  # noqa: E402
-from review.landmarks.holistic import (  # noqa: E402
-    LandmarkExtractor,
-    Landmarks,
-    quiet_native_stderr,
-)
 from review.landmarks.holistic import PoseLandmark as P  # noqa: E402
 
 CRF = "20"
@@ -59,10 +53,7 @@ def read_part(path: Path) -> tuple[list[np.ndarray], Fraction]:
 
 def person_position(frames: list[np.ndarray]) -> np.ndarray:
     """(2,) pixels: the median over ``frames`` of the mean of head point and shoulder midpoint."""
-    h, w = frames[0].shape[:2]
-    with quiet_native_stderr(), LandmarkExtractor() as extractor:
-        rows = [extractor.row_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)) for image in frames]
-    lm = Landmarks.from_flat(np.arange(len(frames), dtype=float), np.array(rows), (w, h))
+    lm = landmarks_of(frames)
     shoulders = (pose_px(lm, P.LEFT_SHOULDER) + pose_px(lm, P.RIGHT_SHOULDER)) / 2
     both = (head_point(lm) + shoulders) / 2
     if not np.isfinite(both).all(axis=1).any():
@@ -72,7 +63,7 @@ def person_position(frames: list[np.ndarray]) -> np.ndarray:
 
 def join(out: Path, clips: list[Path]) -> list[tuple[str, float, float, float, float]]:
     """Write ``clips`` back to back into ``out``; per part (name, start_s, end_s, dx, dy)."""
-    parts = []
+    parts: list[tuple[str, float, float, float, float]] = []
     count = 0
     rate: Fraction | None = None
     shift = np.zeros(2)
@@ -100,10 +91,11 @@ def join(out: Path, clips: list[Path]) -> list[tuple[str, float, float, float, f
                 container.mux(stream.encode(frame))
                 count += 1
             previous_end = person_position(frames[-EDGE_FRAMES:]) + shift
-            parts.append((clip.stem, first / rate, (count - 1) / rate, *shift))
+            dx, dy = (float(v) for v in shift)
+            parts.append((clip.stem, float(first / rate), float((count - 1) / rate), dx, dy))
         if stream is not None:
             container.mux(stream.encode(None))
-    return [(name, float(a), float(b), float(dx), float(dy)) for name, a, b, dx, dy in parts]
+    return parts
 
 
 def main() -> None:

@@ -255,16 +255,22 @@ def smooth_pingpong(values: np.ndarray, sigma: float = 1.5) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
-    """review's landmarks of the real frames, in order (``review.landmarks.holistic``, Holistic).
+def landmarks_of(frames: Sequence[np.ndarray]) -> Landmarks:
+    """review's landmarks of BGR frames, in order (``review.landmarks.holistic``, Holistic).
 
     The detector's own extractor in video mode, one frame after the other as the clips play
-    them, so the slump is sized on the pose the detector sees. Times are frame indices at FPS.
+    them. Times are frame indices at FPS.
     """
     h, w = frames[0].shape[:2]
     with quiet_native_stderr(), LandmarkExtractor() as extractor:
         rows = [extractor.row_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)) for image in frames]
-    lm = Landmarks.from_flat(np.arange(len(frames)) / FPS, np.array(rows), (w, h))
+    return Landmarks.from_flat(np.arange(len(frames)) / FPS, np.array(rows), (w, h))
+
+
+def measure_landmarks(frames: Sequence[np.ndarray]) -> Landmarks:
+    """``landmarks_of`` the real frames, the person found on each (so the slump is sized on the
+    pose the detector sees)."""
+    lm = landmarks_of(frames)
     if not pose_found(lm).all():
         raise RuntimeError("MediaPipe lost the person on a source frame")
     return lm

@@ -471,17 +471,6 @@ def track_turns(
     return np.maximum(spans, turns_spanning(steady, time_s, WINDOW_S, MAX_TURN_GAP_S))
 
 
-def known_share(
-    known: NDArray[np.bool_], time_s: NDArray[np.float64], window_s: float
-) -> NDArray[np.float64]:
-    """(T,) share of the frames within ``window_s`` centred on each frame that are ``known``."""
-    counts = np.concatenate([[0], np.cumsum(np.asarray(known, bool))])
-    lo = np.searchsorted(time_s, time_s - window_s / 2, "left")
-    hi = np.searchsorted(time_s, time_s + window_s / 2, "right")
-    share: NDArray[np.float64] = (counts[hi] - counts[lo]) / np.maximum(hi - lo, 1)
-    return share
-
-
 def fidget_turns(
     tracks: dict[str, NDArray[np.float64]],
     time_s: NDArray[np.float64],
@@ -512,7 +501,7 @@ def fidget_turns(
     head = np.max([turns(f"head_{axis}") for axis in "xy"], axis=0)
     torso = np.max([turns(f"torso_{axis}") for axis in "xy"], axis=0)
     head_known = np.isfinite(tracks["head_x"]) & np.isfinite(tracks["head_y"])
-    followed = known_share(head_known, time_s, WINDOW_S) >= HEAD_KNOWN_SHARE
+    followed = smooth(head_known.astype(float), time_s, WINDOW_S) >= HEAD_KNOWN_SHARE
     body = np.where(followed, head, np.maximum(head, torso))
     hands = np.max(
         [turns(f"{side}_hand_{axis}") for side in ("left", "right") for axis in "xy"], axis=0
